@@ -1,0 +1,219 @@
+"""LADModel: language-aware distillation of a frozen LLM onto speech (Gopal et al., 2026).
+
+    H   = WhisperEncoder(speech)                    frozen,      (B, T, d_w)
+    g   = Gate(H)                                   trainable,   (B, K)
+    Q   = sum_k route(g)_k Q^(k)                    query bank,  (B, L, d_w)
+    Z   = Proj(QFormer(Q, H))                       trainable,   (B, L, d_llm)
+    h_s = LLM(prefix ; Z ; suffix)[-1]              frozen LLM,  (B, d_llm)
+    h_t = LLM(prefix ; transcript ; suffix)[-1]     no grad,     (B, d_llm)
+    L   = l_out ||h_s - h_t|| + l_in L_IN + l_lid CE(g, lang) [+ l_kl KL(p_t || p_s)]
+
+Without a gate (K = 1) this is the ML-DiVA baseline: one shared query set.
+Only the query bank, gate, Q-Former and projection train; the frozen backbones are left out
+of state_dict(), so ESPnet's checkpoints hold only the trainable tensors.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+from dataclasses import dataclass
+from typing import Any, Optional
+
+import torch
+import torch.nn.functional as F
+from espnet2.torch_utils.device_funcs import force_gatherable
+from espnet2.train.abs_espnet_model import AbsESPnetModel
+from transformers import (
+    PreTrainedModel,
+    PreTrainedTokenizerBase,
+    WhisperFeatureExtractor,
+    WhisperModel,
+)
+
+from lad.model.backbones import freeze
+from lad.model.encoder import WhisperSpeechEncoder
+from lad.model.gates import AbsGate
+from lad.model.losses import input_loss, next_token_kl, output_loss
+from lad.model.prompts import ChatPrompt
+from lad.model.qformer import WhisperQFormer
+from lad.model.query_bank import ROUTINGS, QueryBank, route, teacher_forcing_prob
+
+FROZEN_PREFIXES = ("encoder.", "llm.")
+
+
+@dataclass
+class LADConfig:
+    num_queries: int = 256  # L
+    routing: str = "hard"  # soft | hard; unused without a gate
+    out_weight: float = 1.0  # lambda_out
+    in_weight: float = 1.0  # lambda_in
+    lid_weight: float = 1.0  # lambda_lid; unused without a gate
+    kl_weight: float = 0.0  # exact next-token KL, beyond the paper
+    teacher_forcing: bool = True  # scheduled teacher forcing of the bank choice
+    total_updates: Optional[int] = None  # schedule length; None: LADTask counts it
+
+    @classmethod
+    def from_dict(cls, conf: dict[str, Any]) -> LADConfig:
+        names = {f.name for f in dataclasses.fields(cls)}
+        unknown = set(conf) - names
+        if unknown:
+            raise ValueError(f"unknown model_conf keys {sorted(unknown)}; valid: {sorted(names)}")
+        config = cls(**conf)
+        if config.routing not in ROUTINGS:
+            raise ValueError(f"model_conf.routing must be one of {ROUTINGS}: {config.routing!r}")
+        return config
+
+
+class LADModel(AbsESPnetModel):
+    def __init__(
+        self,
+        whisper: WhisperModel,
+        feature_extractor: WhisperFeatureExtractor,
+        llm: PreTrainedModel,
+        tokenizer: PreTrainedTokenizerBase,
+        langs: list[str],
+        gate: Optional[AbsGate],
+        conf: LADConfig,
+    ):
+        super().__init__()
+        self.conf = conf
+        self.langs = list(langs)
+        d_w = whisper.config.d_model
+        d_llm = llm.get_input_embeddings().embedding_dim
+        # 1. Frozen backbones.
+        self.encoder = freeze(WhisperSpeechEncoder(whisper.get_encoder(), feature_extractor))
+        self.llm = freeze(llm)
+        self.prompt = ChatPrompt(tokenizer)
+        # 2. Trainable parts: gate, query bank (K = 1 without a gate), Q-Former + projection.
+        self.gate = gate
+        num_banks = len(self.langs) if gate is not None else 1
+        self.query_bank = QueryBank(num_banks, conf.num_queries, d_w)
+        self.qformer = WhisperQFormer(whisper.get_decoder(), conf.num_queries, d_llm)
+        # 3. Optimizer updates so far (a step hook set by LADTask advances it); saved and
+        #    resumed with the checkpoint. It drives the teacher-forcing schedule.
+        self.register_buffer("num_updates", torch.zeros((), dtype=torch.long))
+        self.total_updates = conf.total_updates or 0
+        self._register_state_dict_hook(_drop_frozen_keys)
+        self.register_load_state_dict_post_hook(_allow_missing_frozen_keys)
+
+    # -- bookkeeping -----------------------------------------------------------------
+    def train(self, mode: bool = True) -> LADModel:
+        super().train(mode)
+        self.encoder.eval()
+        self.llm.eval()
+        return self
+
+    def teacher_forcing_prob(self) -> float:
+        if not (self.training and self.gate is not None and self.conf.teacher_forcing):
+            return 0.0
+        return teacher_forcing_prob(int(self.num_updates), self.total_updates)
+
+    # -- the pieces ------------------------------------------------------------------
+    def encode(
+        self, speech: torch.Tensor, speech_lengths: torch.Tensor
+    ) -> tuple[torch.Tensor, torch.Tensor]:
+        """Frozen Whisper encoder: H (B, T, d_w) and mask (B, T)."""
+        with torch.no_grad():
+            return self.encoder(speech, speech_lengths)
+
+    def speech_to_llm(
+        self, enc: torch.Tensor, enc_mask: torch.Tensor, lang: Optional[torch.Tensor] = None
+    ) -> tuple[torch.Tensor, Optional[torch.Tensor]]:
+        """H -> Z (B, L, d_llm) in the LLM's embedding space, and the gate logits (B, K)."""
+        B = enc.size(0)
+        if self.gate is None:
+            logits = None
+            weights = enc.new_ones(B, 1)  # (B, 1): the one shared bank
+        else:
+            logits = self.gate(enc, enc_mask)  # (B, K)
+            weights = route(logits, self.conf.routing, self.teacher_forcing_prob(), lang)
+        queries = self.query_bank(weights)  # (B, L, d_w)
+        return self.qformer(queries, enc, enc_mask), logits
+
+    def student_hidden(self, z: torch.Tensor) -> torch.Tensor:
+        """Final LLM hidden state predicting the first response token to speech. (B, d_llm)"""
+        embeds = self.prompt.student_embeds(self.llm.get_input_embeddings(), z)
+        out = self.llm.get_decoder()(inputs_embeds=embeds, use_cache=False)
+        return out.last_hidden_state[:, -1]
+
+    def teacher_hidden(self, text: torch.Tensor, text_lengths: torch.Tensor) -> torch.Tensor:
+        """The same for the transcript as the user turn. (B, d_llm)"""
+        ids, mask, last = self.prompt.teacher_ids(text, text_lengths)
+        out = self.llm.get_decoder()(input_ids=ids, attention_mask=mask, use_cache=False)
+        return out.last_hidden_state[torch.arange(ids.size(0), device=ids.device), last]
+
+    # -- ESPnet interface ------------------------------------------------------------
+    def forward(
+        self,
+        speech: torch.Tensor,
+        speech_lengths: torch.Tensor,
+        text: torch.Tensor,
+        text_lengths: torch.Tensor,
+        lang: torch.Tensor,
+        lang_lengths: Optional[torch.Tensor] = None,
+        **kwargs,
+    ) -> tuple[torch.Tensor, dict[str, Optional[torch.Tensor]], torch.Tensor]:
+        B = speech.size(0)
+        assert speech_lengths.shape == (B,), speech_lengths.shape
+        lang = lang.view(B).long()
+        text = text.clamp(min=0)  # padding (-1) -> a valid id; lengths mask it out
+        c = self.conf
+
+        enc, enc_mask = self.encode(speech, speech_lengths)
+        z, logits = self.speech_to_llm(enc, enc_mask, lang)  # (B, L, d_llm), (B, K)
+        h_s = self.student_hidden(z)
+        with torch.no_grad():
+            h_t = self.teacher_hidden(text, text_lengths)
+            text_embeds = self.llm.get_input_embeddings()(text)  # (B, N, d_llm)
+
+        l_out = output_loss(h_s, h_t.to(h_s.dtype)).mean()
+        l_in = input_loss(z, text_embeds, text_lengths).mean()
+        loss = c.out_weight * l_out + c.in_weight * l_in
+        stats: dict[str, Optional[torch.Tensor]] = dict(l_out=l_out.detach(), l_in=l_in.detach())
+
+        if logits is not None:
+            l_lid = F.cross_entropy(logits.float(), lang)
+            loss = loss + c.lid_weight * l_lid
+            probs = logits.detach().float().softmax(-1)
+            stats["l_lid"] = l_lid.detach()
+            stats["gate_acc"] = (probs.argmax(-1) == lang).float().mean()
+            stats["gate_entropy"] = -(probs * probs.clamp(min=1e-12).log()).sum(-1).mean()
+            if self.training:
+                stats["p_tf"] = torch.tensor(self.teacher_forcing_prob())
+        if c.kl_weight > 0:
+            head = self.llm.get_output_embeddings()
+            with torch.no_grad():
+                logits_t = head(h_t)
+            kl = next_token_kl(logits_t, head(h_s)).mean()
+            loss = loss + c.kl_weight * kl
+            stats["kl"] = kl.detach()
+        stats["loss"] = loss.detach()
+
+        loss, stats, weight = force_gatherable((loss, stats, B), loss.device)
+        return loss, stats, weight
+
+    def collect_feats(self, **batch: torch.Tensor) -> dict[str, torch.Tensor]:
+        return {}  # no normalisation statistics: Whisper's log-mel is self-normalised
+
+    def trainable_parameters(self) -> list[torch.nn.Parameter]:
+        return [p for p in self.parameters() if p.requires_grad]
+
+    def count_update(self) -> None:
+        self.num_updates += 1
+
+
+def _drop_frozen_keys(module, state_dict, prefix, local_metadata):
+    for key in list(state_dict):
+        if key[len(prefix) :].startswith(FROZEN_PREFIXES):
+            del state_dict[key]
+    return state_dict
+
+
+def _allow_missing_frozen_keys(module, incompatible_keys):
+    missing = incompatible_keys.missing_keys
+    frozen = [k for k in missing if k.startswith(FROZEN_PREFIXES)]
+    for k in frozen:
+        missing.remove(k)
+    if frozen:
+        logging.debug(f"{len(frozen)} frozen backbone tensors come from their specs, not the file")

@@ -1,0 +1,54 @@
+"""The Q-Former: Whisper's decoder stack reading learned queries instead of tokens.
+
+BLIP-2's bridge with Whisper's decoder as the transformer (as in DiVA): the L query tokens
+plus the decoder's learned positional embeddings go through the decoder layers (causal
+self-attention, as pretrained; cross-attention to the encoder states with padding masked),
+then the decoder's final layer norm and a linear projection into the LLM's embedding space.
+"""
+
+from __future__ import annotations
+
+import torch
+from torch import nn
+from transformers.models.whisper.modeling_whisper import WhisperDecoder
+
+from lad.model.encoder import key_mask_4d
+
+
+class WhisperQFormer(nn.Module):
+    def __init__(self, decoder: WhisperDecoder, num_queries: int, output_size: int):
+        super().__init__()
+        max_positions = decoder.embed_positions.weight.size(0)
+        if num_queries > max_positions:
+            raise ValueError(
+                f"num_queries={num_queries} > Whisper's {max_positions} decoder positions"
+            )
+        # Take what the Q-Former needs from the decoder; its token embeddings are dropped.
+        self.layers = decoder.layers
+        self.layer_norm = decoder.layer_norm
+        self.pos_emb = nn.Parameter(decoder.embed_positions.weight[:num_queries].detach().clone())
+        self.proj = nn.Linear(decoder.config.d_model, output_size)
+        causal = torch.ones(num_queries, num_queries, dtype=torch.bool).tril()
+        self.register_buffer("causal_mask", causal[None, None], persistent=False)  # (1,1,L,L)
+
+    @property
+    def num_queries(self) -> int:
+        return self.pos_emb.size(0)
+
+    def forward(
+        self, queries: torch.Tensor, enc: torch.Tensor, enc_mask: torch.Tensor
+    ) -> torch.Tensor:
+        """queries (B, L, d_w), enc (B, T, d_w), enc_mask (B, T) -> Z (B, L, d_llm)."""
+        assert queries.size(1) == self.num_queries, (queries.shape, self.num_queries)
+        x = queries + self.pos_emb  # (B, L, d_w)
+        self_mask = self.causal_mask.expand(x.size(0), -1, -1, -1)  # (B, 1, L, L)
+        cross_mask = key_mask_4d(enc_mask)  # (B, 1, 1, T)
+        for layer in self.layers:
+            x = layer(
+                x,
+                attention_mask=self_mask,
+                encoder_hidden_states=enc,
+                encoder_attention_mask=cross_mask,
+                use_cache=False,
+            )
+        return self.proj(self.layer_norm(x))  # (B, L, d_llm)

@@ -1,0 +1,32 @@
+"""lad: language-aware distillation recipes that turn a frozen text LLM into a
+multilingual speech LLM using ASR data only."""
+
+from setuptools import find_packages, setup
+
+# Exact pins: this set resolves cleanly with plain pip on Python 3.12 (see README).
+install_requires = [
+    "espnet==202611",
+    "torch==2.14.1",
+    "torchaudio==2.11.0",
+    "transformers==5.24.0",
+    "sentencepiece==0.2.1",
+    "kaldiio==2.18.1",
+    "tensorboard==2.21.0",
+    "PyYAML==6.0.4",
+    "soundfile==0.14.0",
+    # espnet's Trainer imports matplotlib after every epoch without depending on it.
+    "matplotlib==3.11.2",
+]
+
+setup(
+    name="lad",
+    version="0.1.0",
+    description="Language-aware distillation: multilingual speech LLMs from ASR data",
+    long_description=open("README.md", encoding="utf-8").read(),
+    long_description_content_type="text/markdown",
+    license="Apache-2.0",
+    packages=find_packages(include=["lad", "lad.*"]),
+    python_requires=">=3.12",
+    install_requires=install_requires,
+    extras_require={"test": ["pytest==9.2.0", "ruff==0.17.6"]},
+)

@@ -1,0 +1,157 @@
+import io
+
+import pytest
+import torch
+
+from lad.model.lad_model import LADConfig
+from lad.tasks.lad import LADTask
+from test.conftest import build_model, fake_batch
+
+
+def _optimizer(model, max_epoch=1):
+    args = LADTask.get_parser().parse_args(
+        [
+            "--whisper",
+            "x",
+            "--llm",
+            "x",
+            "--lang_list",
+            "[en]",
+            "--output_dir",
+            "unused",
+            "--optim",
+            "adamw",
+            "--optim_conf",
+            "lr=0.01",
+            "--num_iters_per_epoch",
+            "10",
+            "--max_epoch",
+            str(max_epoch),
+        ]
+    )
+    return LADTask.build_optimizers(args, model)[0]
+
+
+def test_alignment_sanity_transcript_embeddings_give_zero_l_out():
+    """Student fed the transcript's own embeddings == teacher: the templates line up."""
+    model = build_model().eval()
+    batch = fake_batch(model)
+    text, lengths = batch["text"].clamp(min=0), batch["text_lengths"]
+    with torch.no_grad():
+        h_t = model.teacher_hidden(text, lengths)  # a right-padded batch
+        for b in range(text.size(0)):
+            z = model.llm.get_input_embeddings()(text[b : b + 1, : lengths[b]])
+            h_s = model.student_hidden(z)
+            assert (h_s[0] - h_t[b]).norm() < 1e-4
+        # ... and a different transcript does not.
+        z = model.llm.get_input_embeddings()(text[0:1, : lengths[0] - 1])
+        assert (model.student_hidden(z)[0] - h_t[0]).norm() > 1e-2
+
+
+@pytest.mark.parametrize("config", ["lad_hard", "lad_soft", "ml_diva"])
+def test_forward_losses_and_stats(config):
+    model = build_model(config).train()
+    model.total_updates = 100
+    loss, stats, weight = model(**fake_batch(model))
+    assert weight.item() == 3 and loss.shape == (1,)
+    expected = stats["l_out"] + stats["l_in"] + stats.get("l_lid", 0.0)
+    assert torch.allclose(loss.detach(), expected)
+    if config == "ml_diva":
+        assert model.gate is None and model.query_bank.num_banks == 1
+        assert not {"l_lid", "gate_acc", "gate_entropy", "p_tf"} & set(stats)
+    else:
+        assert model.query_bank.num_banks == 3
+        assert stats["p_tf"].item() == 1.0  # step 0 of the schedule
+        assert 0.0 <= stats["gate_acc"].item() <= 1.0
+        assert 0.0 < stats["gate_entropy"].item() <= torch.log(torch.tensor(3.0)).item() + 1e-6
+
+
+def test_exact_kl_option():
+    model = build_model(extra=["--model_conf", "kl_weight=0.5"]).eval()
+    loss, stats, _ = model(**fake_batch(model))
+    assert stats["kl"].item() > 0
+    assert torch.allclose(
+        loss.detach(), stats["l_out"] + stats["l_in"] + stats["l_lid"] + 0.5 * stats["kl"]
+    )
+
+
+def test_frozen_backbones_untouched_by_training_step():
+    model = build_model().train()
+    frozen = {
+        k: v.clone() for k, v in model.named_parameters() if k.startswith(("encoder.", "llm."))
+    }
+    trainable = {k: v.clone() for k, v in model.named_parameters() if v.requires_grad}
+    assert frozen and trainable and not set(frozen) & set(trainable)
+    opt = _optimizer(model)
+    in_optimizer = {id(p) for g in opt.param_groups for p in g["params"]}
+    named = dict(model.named_parameters())
+    assert in_optimizer == {id(named[k]) for k in trainable}
+    loss, _, _ = model(**fake_batch(model))
+    loss.backward()
+    opt.step()
+    for k, p in model.named_parameters():
+        if k in frozen:
+            assert p.grad is None, k
+            assert torch.equal(p, frozen[k]), k
+    changed = [
+        k
+        for k, p in model.named_parameters()
+        if k in trainable and not torch.equal(p, trainable[k])
+    ]
+    assert len(changed) == len(trainable)
+    # train() keeps the backbones in eval mode
+    assert not model.encoder.training and not model.llm.training and model.qformer.training
+
+
+def test_checkpoint_holds_only_trainable_tensors_and_reloads():
+    model = build_model()
+    state = model.state_dict()
+    trainable = {k for k, p in model.named_parameters() if p.requires_grad}
+    assert set(state) == trainable | {"num_updates"}
+    assert not any(k.startswith(("encoder.", "llm.")) for k in state)
+    buf = io.BytesIO()
+    torch.save(state, buf)
+    full = sum(p.numel() * p.element_size() for p in model.parameters())
+    trainable_bytes = sum(p.numel() * p.element_size() for p in model.trainable_parameters())
+    assert buf.tell() < trainable_bytes * 1.1 + 100_000
+    assert buf.tell() < 0.5 * full
+    # Loading back into a fresh model (strict, as ESPnet's resume does) restores outputs.
+    with torch.no_grad():
+        for p in model.trainable_parameters():
+            p.add_(0.01 * torch.randn_like(p))
+    model.num_updates.fill_(7)
+    fresh = build_model()
+    buf.seek(0)
+    fresh.load_state_dict(model.state_dict(), strict=True)
+    assert fresh.num_updates.item() == 7
+    model.eval(), fresh.eval()
+    batch = fake_batch(model)
+    assert torch.allclose(model(**batch)[0], fresh(**batch)[0])
+    with pytest.raises(RuntimeError, match="Unexpected"):
+        fresh.load_state_dict({**model.state_dict(), "bogus": torch.zeros(1)}, strict=True)
+
+
+def test_schedule_follows_optimizer_updates_not_calls():
+    model = build_model().train()
+    opt = _optimizer(model, max_epoch=2)
+    assert model.total_updates == 20  # 2 epochs x 10 iterations
+    batch = fake_batch(model)
+    for _ in range(3):  # forwards without an update (e.g. accumulation) do not count
+        model(**batch)
+    assert model.num_updates.item() == 0 and model.teacher_forcing_prob() == 1.0
+    for _ in range(5):
+        loss, _, _ = model(**batch)
+        loss.backward()
+        opt.step()
+        opt.zero_grad()
+    assert model.num_updates.item() == 5
+    assert abs(model.teacher_forcing_prob() - 0.5) < 1e-9  # 5 of 20 = 25 %
+    model.eval()
+    assert model.teacher_forcing_prob() == 0.0  # never in validation / inference
+
+
+def test_config_is_strict():
+    with pytest.raises(ValueError, match="unknown model_conf keys"):
+        LADConfig.from_dict({"num_query": 3})
+    with pytest.raises(ValueError, match="routing"):
+        LADConfig.from_dict({"routing": "top2"})

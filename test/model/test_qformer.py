@@ -1,0 +1,38 @@
+import torch
+
+from lad.model.backbones import load_whisper
+from lad.model.qformer import WhisperQFormer
+from test.model.test_encoder import SMALL
+
+
+def test_initialised_from_whisper_decoder():
+    whisper, _ = load_whisper(SMALL)
+    dec = whisper.get_decoder()
+    ref = {k: v.clone() for k, v in dec.state_dict().items()}
+    qf = WhisperQFormer(dec, num_queries=8, output_size=48)
+    assert torch.equal(qf.pos_emb, ref["embed_positions.weight"][:8])
+    for k, v in qf.layers.state_dict().items():
+        assert torch.equal(v, ref[f"layers.{k}"]), k
+    assert torch.equal(qf.layer_norm.weight, ref["layer_norm.weight"])
+    assert not any("embed_tokens" in k for k in qf.state_dict())
+
+
+def test_shapes_causality_and_padding():
+    whisper, _ = load_whisper(SMALL)
+    qf = WhisperQFormer(whisper.get_decoder(), num_queries=8, output_size=48).eval()
+    torch.manual_seed(0)
+    q, enc = torch.randn(1, 8, 32), torch.randn(1, 10, 32)
+    with torch.no_grad():
+        z = qf(q, enc, torch.ones(1, 10, dtype=torch.bool))
+        assert z.shape == (1, 8, 48)
+        # Padded encoder frames are not attended to.
+        enc_pad = torch.cat([enc, 50 * torch.randn(1, 5, 32)], dim=1)
+        mask = torch.zeros(1, 15, dtype=torch.bool)
+        mask[:, :10] = True
+        assert torch.allclose(qf(q, enc_pad, mask), z, atol=1e-5)
+        # Causal self-attention: changing the last query leaves the earlier outputs alone.
+        q2 = q.clone()
+        q2[:, -1] += torch.randn(32)
+        z2 = qf(q2, enc, torch.ones(1, 10, dtype=torch.bool))
+    assert torch.allclose(z2[:, :-1], z[:, :-1], atol=1e-6)
+    assert not torch.allclose(z2[:, -1], z[:, -1], atol=1e-3)

@@ -1,0 +1,9 @@
+#!/usr/bin/env bash
+# Run lad's whole test suite: set-up (if needed), lint, then pytest.
+# Extra arguments go to pytest, e.g. tools/test.sh -k query_bank
+set -euo pipefail
+repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+"${repo}/tools/setup.sh"
+cd "${repo}"
+.venv/bin/ruff check lad test
+.venv/bin/python -m pytest -q "$@"
