@@ -163,6 +163,8 @@ class LADTask(AbsTask):
         A step hook advances model.num_updates, which drives the teacher-forcing schedule,
         so the schedule follows real optimizer updates (accum_grad, skipped steps, resume).
         """
+        if args.sharded_ddp or args.exclude_weight_decay:
+            raise ValueError("LADTask does not support --sharded_ddp or --exclude_weight_decay")
         optim_class = optim_classes.get(args.optim)
         if optim_class is None:
             raise ValueError(f"must be one of {list(optim_classes)}: {args.optim}")

@@ -4,6 +4,16 @@ import torch
 from lad.model.backbones import build_byte_tokenizer, load_llm, load_tokenizer, load_whisper
 from test.conftest import build_model
 
+SMALL_LLM = {
+    "config": {
+        "hidden_size": 16,
+        "intermediate_size": 32,
+        "num_hidden_layers": 1,
+        "num_attention_heads": 2,
+    },
+    "tokenizer": "bytes",
+}
+
 
 def test_byte_tokenizer_round_trips_every_script():
     tok = build_byte_tokenizer()
@@ -24,31 +34,14 @@ def test_random_backbones_are_reproducible():
 
 
 def test_llm_vocab_follows_tokenizer_and_template_override():
-    spec = {
-        "config": {
-            "hidden_size": 16,
-            "intermediate_size": 32,
-            "num_hidden_layers": 1,
-            "num_attention_heads": 2,
-        },
-        "tokenizer": "bytes",
-        "chat_template": False,
-    }
+    spec = {**SMALL_LLM, "chat_template": False}
     model, tok = load_llm(spec)
     assert model.config.vocab_size == len(tok) == 260
     assert tok.chat_template is None
 
 
 def test_local_directory_round_trip(tmp_path):
-    spec = {
-        "config": {
-            "hidden_size": 16,
-            "intermediate_size": 32,
-            "num_hidden_layers": 1,
-            "num_attention_heads": 2,
-        },
-        "tokenizer": "bytes",
-    }
+    spec = SMALL_LLM
     model, tok = load_llm(spec)
     model.save_pretrained(tmp_path / "llm")
     tok.save_pretrained(tmp_path / "llm")

@@ -1,0 +1,99 @@
+"""Kaldi-style data directories (as ESPnet uses them): read, write atomically, validate.
+
+A directory holds wav.scp, text, utt2spk, spk2utt and utt2lang, each sorted by its first
+field. Transcripts are written verbatim: the LLM teacher reads them.
+"""
+
+from __future__ import annotations
+
+import os
+from collections import defaultdict
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Dict, Iterable, List, Sequence, Union
+
+REQUIRED_FILES = ("wav.scp", "text", "utt2spk", "spk2utt", "utt2lang")
+
+
+@dataclass(frozen=True)
+class Utterance:
+    utt_id: str
+    wav: str  # a path, or a command ending in "|"
+    text: str
+    spk: str
+    lang: str
+
+
+def read_kaldi_file(path: Union[str, Path]) -> Dict[str, str]:
+    """``<key> <value>`` lines -> dict; errors name the file and line."""
+    path = Path(path)
+    out: Dict[str, str] = {}
+    with path.open(encoding="utf-8") as f:
+        for lineno, line in enumerate(f, 1):
+            line = line.rstrip("\n")
+            key, _, value = line.partition(" ")
+            if not key or not value.strip():
+                raise ValueError(f"{path}:{lineno}: expected '<key> <value>', got {line!r}")
+            if key in out:
+                raise ValueError(f"{path}:{lineno}: duplicate key {key!r}")
+            out[key] = value
+    return out
+
+
+def write_kaldi_file(path: Union[str, Path], items: Iterable[tuple]) -> None:
+    """Write sorted ``<key> <value>`` lines to a temporary name, then rename."""
+    path = Path(path)
+    tmp = path.with_name(path.name + ".tmp")
+    with tmp.open("w", encoding="utf-8") as f:
+        for key, value in sorted(items):
+            if any(c.isspace() for c in key):
+                raise ValueError(f"{path}: key {key!r} contains whitespace")
+            if "\n" in value:
+                raise ValueError(f"{path}: value of {key!r} contains a newline")
+            f.write(f"{key} {value}\n")
+    os.replace(tmp, path)
+
+
+def write_data_dir(out_dir: Union[str, Path], utts: Sequence[Utterance]) -> None:
+    """Write one Kaldi-style data directory from utterances."""
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    ids = [u.utt_id for u in utts]
+    if len(set(ids)) != len(ids):
+        raise ValueError(f"{out_dir}: duplicate utterance ids")
+    spk2utt: Dict[str, List[str]] = defaultdict(list)
+    for u in sorted(utts, key=lambda u: u.utt_id):
+        spk2utt[u.spk].append(u.utt_id)
+    write_kaldi_file(out_dir / "wav.scp", [(u.utt_id, u.wav) for u in utts])
+    write_kaldi_file(out_dir / "text", [(u.utt_id, u.text) for u in utts])
+    write_kaldi_file(out_dir / "utt2spk", [(u.utt_id, u.spk) for u in utts])
+    write_kaldi_file(out_dir / "utt2lang", [(u.utt_id, u.lang) for u in utts])
+    write_kaldi_file(out_dir / "spk2utt", [(s, " ".join(us)) for s, us in spk2utt.items()])
+
+
+def validate_data_dir(data_dir: Union[str, Path]) -> int:
+    """Check a data directory; return the number of utterances or raise naming the problem."""
+    data_dir = Path(data_dir)
+    missing = [n for n in REQUIRED_FILES if not (data_dir / n).is_file()]
+    if missing:
+        raise FileNotFoundError(f"{data_dir}: missing {', '.join(missing)}")
+    tables = {}
+    for name in REQUIRED_FILES:
+        path = data_dir / name
+        table = read_kaldi_file(path)
+        keys = list(table)
+        if keys != sorted(keys):
+            raise ValueError(f"{path}: not sorted (run 'LC_ALL=C sort')")
+        tables[name] = table
+    utt_ids = set(tables["wav.scp"])
+    for name in ("text", "utt2spk", "utt2lang"):
+        if set(tables[name]) != utt_ids:
+            diff = sorted(set(tables[name]) ^ utt_ids)[:5]
+            raise ValueError(f"{data_dir / name}: utterance ids differ from wav.scp, e.g. {diff}")
+    spk2utt = {s: set(v.split()) for s, v in tables["spk2utt"].items()}
+    utt2spk_inv: Dict[str, set] = defaultdict(set)
+    for utt, spk in tables["utt2spk"].items():
+        utt2spk_inv[spk].add(utt)
+    if spk2utt != dict(utt2spk_inv):
+        raise ValueError(f"{data_dir / 'spk2utt'}: does not match utt2spk")
+    return len(utt_ids)
