@@ -16,6 +16,9 @@ install_requires = [
     "soundfile==0.14.0",
     # espnet's Trainer imports matplotlib after every epoch without depending on it.
     "matplotlib==3.11.2",
+    # read the GGUF file of the mini recipe's LLM once, at set-up (transformers' GGUF loader)
+    "gguf==0.19.0",
+    "accelerate==1.15.0",
 ]
 
 setup(

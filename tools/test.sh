@@ -6,4 +6,5 @@ repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 "${repo}/tools/setup.sh"
 cd "${repo}"
 .venv/bin/ruff check lad test
+.venv/bin/ruff format --check lad test
 .venv/bin/python -m pytest -q "$@"

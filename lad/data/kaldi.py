@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import os
 from collections import defaultdict
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Dict, Iterable, List, Sequence, Union
+from typing import Union
 
 REQUIRED_FILES = ("wav.scp", "text", "utt2spk", "spk2utt", "utt2lang")
 
@@ -24,15 +25,18 @@ class Utterance:
     lang: str
 
 
-def read_kaldi_file(path: Union[str, Path]) -> Dict[str, str]:
-    """``<key> <value>`` lines -> dict; errors name the file and line."""
+def read_kaldi_file(path: Union[str, Path], allow_empty: bool = False) -> dict[str, str]:
+    """``<key> <value>`` lines -> dict; errors name the file and line.
+
+    allow_empty: a line holding only a key has the value "" (an empty transcript).
+    """
     path = Path(path)
-    out: Dict[str, str] = {}
+    out: dict[str, str] = {}
     with path.open(encoding="utf-8") as f:
         for lineno, line in enumerate(f, 1):
             line = line.rstrip("\n")
             key, _, value = line.partition(" ")
-            if not key or not value.strip():
+            if not key or (not value.strip() and not allow_empty):
                 raise ValueError(f"{path}:{lineno}: expected '<key> <value>', got {line!r}")
             if key in out:
                 raise ValueError(f"{path}:{lineno}: duplicate key {key!r}")
@@ -50,7 +54,7 @@ def write_kaldi_file(path: Union[str, Path], items: Iterable[tuple]) -> None:
                 raise ValueError(f"{path}: key {key!r} contains whitespace")
             if "\n" in value:
                 raise ValueError(f"{path}: value of {key!r} contains a newline")
-            f.write(f"{key} {value}\n")
+            f.write(f"{key} {value}\n" if value else f"{key}\n")
     os.replace(tmp, path)
 
 
@@ -61,7 +65,7 @@ def write_data_dir(out_dir: Union[str, Path], utts: Sequence[Utterance]) -> None
     ids = [u.utt_id for u in utts]
     if len(set(ids)) != len(ids):
         raise ValueError(f"{out_dir}: duplicate utterance ids")
-    spk2utt: Dict[str, List[str]] = defaultdict(list)
+    spk2utt: dict[str, list[str]] = defaultdict(list)
     for u in sorted(utts, key=lambda u: u.utt_id):
         spk2utt[u.spk].append(u.utt_id)
     write_kaldi_file(out_dir / "wav.scp", [(u.utt_id, u.wav) for u in utts])
@@ -80,7 +84,7 @@ def validate_data_dir(data_dir: Union[str, Path]) -> int:
     tables = {}
     for name in REQUIRED_FILES:
         path = data_dir / name
-        table = read_kaldi_file(path)
+        table = read_kaldi_file(path, allow_empty=name == "text")
         keys = list(table)
         if keys != sorted(keys):
             raise ValueError(f"{path}: not sorted (run 'LC_ALL=C sort')")
@@ -91,7 +95,7 @@ def validate_data_dir(data_dir: Union[str, Path]) -> int:
             diff = sorted(set(tables[name]) ^ utt_ids)[:5]
             raise ValueError(f"{data_dir / name}: utterance ids differ from wav.scp, e.g. {diff}")
     spk2utt = {s: set(v.split()) for s, v in tables["spk2utt"].items()}
-    utt2spk_inv: Dict[str, set] = defaultdict(set)
+    utt2spk_inv: dict[str, set] = defaultdict(set)
     for utt, spk in tables["utt2spk"].items():
         utt2spk_inv[spk].add(utt)
     if spk2utt != dict(utt2spk_inv):

@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Dict, List, Sequence, Union
+from typing import Union
 
 import numpy as np
 from transformers import PreTrainedTokenizerBase
 
 
-def read_lang_list(lang_list: Union[str, Path, Sequence[str]]) -> List[str]:
+def read_lang_list(lang_list: Union[str, Path, Sequence[str]]) -> list[str]:
     """A language list: a file with one ISO 639-1 code per line, or a list of codes.
 
     The order fixes the bank index of each language; K is the number of entries.
@@ -44,8 +45,8 @@ class LADPreprocessor:
         self.tokenizer = tokenizer
         self.lang2id = {code: i for i, code in enumerate(langs)}
 
-    def __call__(self, uid: str, data: Dict[str, Union[str, np.ndarray]]) -> Dict[str, np.ndarray]:
-        out: Dict[str, np.ndarray] = {}
+    def __call__(self, uid: str, data: dict[str, Union[str, np.ndarray]]) -> dict[str, np.ndarray]:
+        out: dict[str, np.ndarray] = {}
         for name, value in data.items():
             if name == "text":
                 ids = self.tokenizer(value, add_special_tokens=False).input_ids
@@ -61,10 +62,8 @@ class LADPreprocessor:
                     )
                 out[name] = np.asarray([self.lang2id[code]], dtype=np.int64)
             elif name == "speech":
-                speech = np.asarray(value, dtype=np.float32)
-                if speech.ndim == 2:  # (samples, channels) -> mono
-                    speech = speech.mean(axis=1)
-                out[name] = speech
+                # (samples,) waveform, or (frames, d_w) encoder states from stage 4
+                out[name] = np.asarray(value, dtype=np.float32)
             else:
                 out[name] = value
         return out

@@ -32,7 +32,7 @@ from transformers import (
 )
 
 from lad.model.backbones import freeze
-from lad.model.encoder import WhisperSpeechEncoder
+from lad.model.encoder import WhisperSpeechEncoder, padding_mask
 from lad.model.gates import AbsGate
 from lad.model.losses import input_loss, next_token_kl, output_loss
 from lad.model.prompts import ChatPrompt
@@ -113,7 +113,19 @@ class LADModel(AbsESPnetModel):
     def encode(
         self, speech: torch.Tensor, speech_lengths: torch.Tensor
     ) -> tuple[torch.Tensor, torch.Tensor]:
-        """Frozen Whisper encoder: H (B, T, d_w) and mask (B, T)."""
+        """Frozen Whisper encoder: H (B, T, d_w) and mask (B, T).
+
+        ``speech`` is either waveforms (B, S) or, after stage 4 (dump_feats), the encoder
+        states themselves (B, T, d_w) with frame counts as lengths.
+        """
+        if speech.dim() == 3:
+            if speech.size(-1) != self.encoder.output_size:
+                raise ValueError(
+                    f"speech features of size {speech.size(-1)} do not match the encoder's "
+                    f"{self.encoder.output_size} (multi-channel audio? stage 3 makes it mono)"
+                )
+            mask = padding_mask(speech_lengths, speech.size(1))
+            return speech.to(self.query_bank.queries.dtype), mask
         with torch.no_grad():
             return self.encoder(speech, speech_lengths)
 

@@ -4,7 +4,9 @@ from lad.data.kaldi import Utterance, read_kaldi_file, validate_data_dir, write_
 
 UTTS = [
     Utterance("zh-s1-0001", "/a/zh 1.wav", "你好，世界！", "zh-s1", "zh"),
-    Utterance("en-s2-0002", "sox /a/b.mp3 -t wav - |", 'He said "Tom & Jerry"  twice.', "en-s2", "en"),
+    Utterance(
+        "en-s2-0002", "sox /a/b.mp3 -t wav - |", 'He said "Tom & Jerry"  twice.', "en-s2", "en"
+    ),
     Utterance("en-s2-0001", "/a/c.wav", "Hello.", "en-s2", "en"),
 ]
 

@@ -24,15 +24,19 @@ def test_read_lang_list(tmp_path):
 
 def test_preprocessor_maps_text_lang_speech():
     pre = LADPreprocessor(build_byte_tokenizer(), ["en", "de"])
-    out = pre("de-1", {"speech": np.ones((5, 2), dtype=np.int16), "text": "Tschüß!", "lang": "de"})
+    out = pre("de-1", {"speech": np.ones(5, dtype=np.int16), "text": "Tschüß!", "lang": "de"})
     assert out["lang"].tolist() == [1]
     assert out["text"].dtype == np.int64 and len(out["text"]) == len("Tschüß!".encode())
     assert out["speech"].shape == (5,) and out["speech"].dtype == np.float32
+    feats = pre("de-2", {"speech": np.ones((7, 4), dtype=np.float16)})["speech"]
+    assert feats.shape == (7, 4) and feats.dtype == np.float32  # stage-4 encoder states
 
 
 def test_preprocessor_errors_name_the_utterance():
     pre = LADPreprocessor(build_byte_tokenizer(), ["en"])
-    with pytest.raises(ValueError, match=r"utterance vi-7: language 'vi' is not in the language list"):
+    with pytest.raises(
+        ValueError, match=r"utterance vi-7: language 'vi' is not in the language list"
+    ):
         pre("vi-7", {"lang": "vi"})
     with pytest.raises(ValueError, match="utterance en-1: empty transcript"):
         pre("en-1", {"text": ""})

@@ -155,3 +155,17 @@ def test_config_is_strict():
         LADConfig.from_dict({"num_query": 3})
     with pytest.raises(ValueError, match="routing"):
         LADConfig.from_dict({"routing": "top2"})
+
+
+def test_precomputed_encoder_states_give_the_same_loss():
+    """Stage 4 dumps encoder states; training on them equals training on waveforms."""
+    model = build_model().eval()
+    batch = fake_batch(model)
+    with torch.no_grad():
+        enc, mask = model.encoder(batch["speech"], batch["speech_lengths"])
+        feats = dict(batch, speech=enc.half(), speech_lengths=mask.sum(1))
+        loss_wave, _, _ = model(**batch)
+        loss_feats, _, _ = model(**feats)
+    assert torch.allclose(loss_wave, loss_feats, atol=1e-2)
+    with pytest.raises(ValueError, match="do not match the encoder"):
+        model(**dict(batch, speech=torch.zeros(3, 10, 2), speech_lengths=torch.tensor([10, 5, 2])))

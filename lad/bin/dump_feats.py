@@ -1,0 +1,150 @@
+#!/usr/bin/env python3
+"""Stage 4: run the frozen Whisper encoder once and store its states (fp16, kaldiio).
+
+    python -m lad.bin.dump_feats --data dump/raw/train --out dump/whisper/train \
+        --config conf/mini/lad_hard.yaml [--batch_size 8] [--device cuda] [--nj 1]
+
+The encoder runs on each utterance's real length, not on 30 s of padding. Writes
+<out>/feats.scp (+ feats.<job>.ark), copies text, utt2spk, spk2utt, utt2lang and writes
+utt2num_frames. Training then reads `<out>/feats.scp,speech,kaldi_ark` and skips the
+encoder. With --nj N the utterances are split into N jobs; a finished job is not redone.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import shutil
+import sys
+import time
+from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
+from typing import Any, Optional
+
+import kaldiio
+import soundfile as sf
+import torch
+import yaml
+from tqdm import tqdm
+
+from lad.data.kaldi import read_kaldi_file, write_kaldi_file
+from lad.model.backbones import freeze, load_whisper
+from lad.model.encoder import WhisperSpeechEncoder
+
+
+def whisper_spec(config: Optional[Path], whisper: Optional[str]) -> Any:
+    if whisper is not None:
+        return yaml.safe_load(whisper) if whisper.lstrip().startswith("{") else whisper
+    if config is None:
+        raise ValueError("give --config (a training config with a 'whisper' entry) or --whisper")
+    conf = yaml.safe_load(config.read_text(encoding="utf-8"))
+    if "whisper" not in conf:
+        raise ValueError(f"{config}: no 'whisper' entry")
+    return conf["whisper"]
+
+
+def job_done(out: Path, job: int) -> Path:
+    """The marker a finished job leaves; the skip check and the writer both use it."""
+    return out / f".done.{job}"
+
+
+def run_job(
+    job: int,
+    utts: list[tuple[str, str]],
+    out: Path,
+    spec: Any,
+    batch_size: int,
+    device: str,
+    threads: int,
+) -> None:
+    """Encode ``utts`` [(utt, wav path)] into feats.<job>.{ark,scp} and frames.<job>."""
+    torch.set_num_threads(threads)
+    whisper, extractor = load_whisper(spec)
+    encoder = freeze(WhisperSpeechEncoder(whisper.get_encoder(), extractor)).to(device)
+    del whisper
+    ark, scp = out / f"feats.{job}.ark", out / f"feats.{job}.scp"
+    frames = {}
+    show = job == 0 and sys.stderr.isatty()
+    # write_function="numpy" keeps float16 (Kaldi matrices are float32/64 only).
+    with kaldiio.WriteHelper(f"ark,scp:{ark}.tmp,{scp}.tmp", write_function="numpy") as writer:
+        for i in tqdm(range(0, len(utts), batch_size), disable=not show, desc="encode"):
+            batch = utts[i : i + batch_size]
+            waves = [torch.from_numpy(sf.read(path, dtype="float32")[0]) for _, path in batch]
+            lengths = torch.tensor([len(w) for w in waves])
+            speech = torch.nn.utils.rnn.pad_sequence(waves, batch_first=True).to(device)
+            with torch.no_grad():
+                enc, mask = encoder(speech, lengths.to(device))  # (B, T, d_w), (B, T)
+            for (utt, _), h, n in zip(batch, enc, mask.sum(1).tolist(), strict=True):
+                writer(utt, h[:n].to(torch.float16).cpu().numpy())  # (T_i, d_w)
+                frames[utt] = str(n)
+    # The scp names the .tmp ark; point it at the final name, then rename both.
+    lines = (scp.with_name(scp.name + ".tmp")).read_text(encoding="utf-8")
+    scp.with_name(scp.name + ".tmp").write_text(lines.replace(f"{ark}.tmp:", f"{ark}:"))
+    os.replace(f"{ark}.tmp", ark)
+    os.replace(f"{scp}.tmp", scp)
+    write_kaldi_file(out / f"frames.{job}", frames.items())
+    job_done(out, job).touch()
+
+
+def get_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--data", type=Path, required=True, help="formatted data directory")
+    parser.add_argument("--out", type=Path, required=True, help="output directory")
+    parser.add_argument("--config", type=Path, default=None, help="training config (whisper)")
+    parser.add_argument("--whisper", default=None, help="Whisper spec, instead of --config")
+    parser.add_argument("--batch_size", type=int, default=8)
+    parser.add_argument("--device", default="cpu")
+    parser.add_argument("--nj", type=int, default=1, help="parallel jobs (CPU)")
+    return parser
+
+
+def main(argv: Optional[list[str]] = None) -> None:
+    args = get_parser().parse_args(argv)
+    logging.basicConfig(
+        level=logging.INFO, format="%(asctime)s %(levelname)s [%(filename)s:%(lineno)d] %(message)s"
+    )
+    start = time.perf_counter()
+    spec = whisper_spec(args.config, args.whisper)
+    wav = read_kaldi_file(args.data / "wav.scp")
+    num = read_kaldi_file(args.data / "utt2num_samples")
+    # Sort by length so batches waste little padding; deal round-robin to the jobs.
+    order = sorted(wav, key=lambda u: int(num[u]))
+    args.out.mkdir(parents=True, exist_ok=True)
+    nj = max(1, args.nj)
+    jobs = {j: [(u, wav[u]) for u in order[j::nj]] for j in range(nj)}
+    todo = [j for j in jobs if not job_done(args.out, j).is_file()]
+    logging.info(f"{args.data}: {len(wav)} utterances, {len(todo)} of {nj} jobs to run")
+    if len(todo) == 1 or args.device != "cpu":
+        threads = torch.get_num_threads()
+        for j in todo:
+            run_job(j, jobs[j], args.out, spec, args.batch_size, args.device, threads)
+    elif todo:
+        threads = max(1, (os.cpu_count() or 1) // len(todo))
+        with ProcessPoolExecutor(max_workers=len(todo)) as pool:
+            futures = [
+                pool.submit(run_job, j, jobs[j], args.out, spec, args.batch_size, "cpu", threads)
+                for j in todo
+            ]
+            for f in futures:
+                f.result()
+    # Merge the job scp files and carry the labels over.
+    feats, frames = {}, {}
+    for j in range(nj):
+        feats.update(read_kaldi_file(args.out / f"feats.{j}.scp"))
+        frames.update(read_kaldi_file(args.out / f"frames.{j}"))
+    write_kaldi_file(args.out / "feats.scp", feats.items())
+    write_kaldi_file(args.out / "utt2num_frames", frames.items())
+    for name in ("text", "utt2spk", "spk2utt", "utt2lang"):
+        shutil.copyfile(args.data / name, args.out / name)
+    total = sum(int(n) for n in frames.values())
+    logging.info(
+        f"{args.out}: {len(feats)} utterances, {total} frames in "
+        f"{time.perf_counter() - start:.0f} s"
+    )
+
+
+if __name__ == "__main__":
+    main()

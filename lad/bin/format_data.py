@@ -1,0 +1,114 @@
+#!/usr/bin/env python3
+"""Stage 3: format a data directory's audio into 16 kHz mono wav files for training.
+
+    python -m lad.bin.format_data --src data/train --dst dump/raw/train --nj 4 \
+        --min_sec 0.3 --max_sec 30
+
+Writes <dst>/{wav.scp,text,utt2spk,spk2utt,utt2lang,utt2num_samples} and the audio under
+<dst>/data/. Utterances whose audio cannot be read, is too short or too long, or whose
+transcript is empty are skipped, counted and listed in <dst>/skipped (utt, reason).
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import logging
+import os
+import sys
+import time
+from collections import Counter
+from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
+from typing import Optional
+
+import soundfile as sf
+from tqdm import tqdm
+
+from lad.bin.combine_data import read_data_dir
+from lad.data.audio import read_audio, to_mono_rate
+from lad.data.kaldi import write_data_dir, write_kaldi_file
+
+Job = tuple[str, str, str, int, float, float]
+
+
+def format_one(job: Job) -> tuple[str, Optional[int], str]:
+    """(utt, entry, out path, rate, min s, max s) -> (utt, samples or None, reason)."""
+    utt, entry, out, rate, min_sec, max_sec = job
+    try:
+        wave, src_rate = read_audio(entry)
+    except Exception as e:  # noqa: BLE001 - every failure becomes a listed skip
+        return utt, None, f"unreadable audio: {e}".replace("\n", " ")
+    wave = to_mono_rate(wave, src_rate, rate)
+    seconds = len(wave) / rate
+    if seconds < min_sec:
+        return utt, None, f"too short ({seconds:.2f} s)"
+    if seconds > max_sec:
+        return utt, None, f"too long ({seconds:.2f} s)"
+    if not os.path.exists(out):
+        tmp = out + ".tmp.wav"
+        sf.write(tmp, wave, rate, subtype="PCM_16")
+        os.replace(tmp, out)
+    return utt, len(wave), ""
+
+
+def get_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--src", type=Path, required=True, help="input data directory")
+    parser.add_argument("--dst", type=Path, required=True, help="output directory")
+    parser.add_argument("--fs", type=int, default=16000, help="sample rate")
+    parser.add_argument("--min_sec", type=float, default=0.3)
+    parser.add_argument("--max_sec", type=float, default=30.0)
+    parser.add_argument("--nj", type=int, default=1, help="parallel jobs")
+    return parser
+
+
+def main(argv: Optional[list[str]] = None) -> None:
+    args = get_parser().parse_args(argv)
+    logging.basicConfig(
+        level=logging.INFO, format="%(asctime)s %(levelname)s [%(filename)s:%(lineno)d] %(message)s"
+    )
+    start = time.perf_counter()
+    utts = read_data_dir(args.src)
+    audio_dir = (args.dst / "data").resolve()
+    audio_dir.mkdir(parents=True, exist_ok=True)
+    skipped: list[tuple[str, str]] = [
+        (u.utt_id, "empty transcript") for u in utts if not u.text.strip()
+    ]
+    jobs = [
+        (u.utt_id, u.wav, str(audio_dir / f"{u.utt_id}.wav"), args.fs, args.min_sec, args.max_sec)
+        for u in utts
+        if u.text.strip()
+    ]
+    bar = dict(total=len(jobs), desc=f"format {args.src.name}", disable=not sys.stderr.isatty())
+    with ProcessPoolExecutor(max_workers=max(1, args.nj)) as pool:
+        results = list(tqdm(pool.map(format_one, jobs, chunksize=16), **bar))
+    num_samples = {}
+    for utt, n, reason in results:
+        if n is None:
+            skipped.append((utt, reason))
+        else:
+            num_samples[utt] = n
+    kept = [
+        dataclasses.replace(u, wav=str(audio_dir / f"{u.utt_id}.wav"))
+        for u in utts
+        if u.utt_id in num_samples
+    ]
+    if not kept:
+        raise SystemExit(f"{args.src}: no utterance left after formatting; see {args.dst}/skipped")
+    write_data_dir(args.dst, kept)
+    write_kaldi_file(args.dst / "utt2num_samples", [(u, str(n)) for u, n in num_samples.items()])
+    write_kaldi_file(args.dst / "skipped", skipped)
+    reasons = Counter(r.split(" (")[0].split(":")[0] for _, r in skipped)
+    hours = sum(num_samples.values()) / args.fs / 3600
+    logging.info(
+        f"{args.dst}: kept {len(kept)} of {len(utts)} utterances ({hours:.2f} h) in "
+        f"{time.perf_counter() - start:.0f} s; skipped {len(skipped)}"
+        + "".join(f", {n} {r}" for r, n in reasons.items())
+    )
+
+
+if __name__ == "__main__":
+    main()

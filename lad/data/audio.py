@@ -1,0 +1,33 @@
+"""Reading audio named by a wav.scp entry (a path, or a command ending in '|')."""
+
+from __future__ import annotations
+
+import io
+import subprocess
+
+import numpy as np
+import soundfile as sf
+import torch
+import torchaudio
+
+
+def read_audio(entry: str) -> tuple:
+    """Return (samples float32 (n,) or (n, c), sample rate) for a wav.scp value."""
+    entry = entry.strip()
+    if entry.endswith("|"):
+        proc = subprocess.run(entry[:-1], shell=True, capture_output=True, check=False)
+        if proc.returncode != 0:
+            raise RuntimeError(
+                f"command failed ({proc.returncode}): {entry}: {proc.stderr[-500:]!r}"
+            )
+        return sf.read(io.BytesIO(proc.stdout), dtype="float32")
+    return sf.read(entry, dtype="float32")
+
+
+def to_mono_rate(wave: np.ndarray, rate: int, target_rate: int) -> np.ndarray:
+    """Average channels and resample to target_rate."""
+    if wave.ndim == 2:
+        wave = wave.mean(axis=1)
+    if rate != target_rate:
+        wave = torchaudio.functional.resample(torch.from_numpy(wave), rate, target_rate).numpy()
+    return wave.astype(np.float32)
