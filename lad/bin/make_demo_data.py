@@ -18,6 +18,7 @@ from typing import Optional
 import soundfile as sf
 
 from lad.data.kaldi import Utterance, validate_data_dir, write_data_dir
+from lad.log import setup_logging
 from lad.tts.espeak import SAMPLE_RATE, Voice, synthesize
 
 # Things a person says to an assistant, written for this project.
@@ -160,9 +161,7 @@ def get_parser() -> argparse.ArgumentParser:
 
 def main(argv: Optional[list[str]] = None) -> None:
     args = get_parser().parse_args(argv)
-    logging.basicConfig(
-        level=logging.INFO, format="%(asctime)s %(levelname)s [%(filename)s:%(lineno)d] %(message)s"
-    )
+    setup_logging()
     langs = args.langs.split()
     unknown = [lang for lang in langs if lang not in SENTENCES]
     if unknown:

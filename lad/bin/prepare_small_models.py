@@ -28,6 +28,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Optional
 
+from lad.log import setup_logging
+
 
 @dataclass(frozen=True)
 class Wheel:
@@ -149,9 +151,7 @@ def get_parser() -> argparse.ArgumentParser:
 
 def main(argv: Optional[list[str]] = None) -> None:
     args = get_parser().parse_args(argv)
-    logging.basicConfig(
-        level=logging.INFO, format="%(asctime)s %(levelname)s [%(filename)s:%(lineno)d] %(message)s"
-    )
+    setup_logging()
     cache = args.out / ".cache"
     for name in args.models:
         marker = done_marker(args.out, name)

@@ -18,7 +18,10 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import os
+import string
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any, Optional, Union
 
 import torch
@@ -48,6 +51,13 @@ _WHISPER_KEYS = {"name_or_path", "config", "seed"}
 _LLM_KEYS = {"name_or_path", "config", "seed", "tokenizer", "chat_template"}
 
 
+def expand_path(value: str) -> str:
+    """Expand ${VAR} references; ${LAD_ROOT} defaults to this repository's root, so configs
+    can name the models that tools/setup.sh prepares (${LAD_ROOT}/tools/models/...)."""
+    env = {"LAD_ROOT": str(Path(__file__).resolve().parents[2]), **os.environ}
+    return string.Template(value).safe_substitute(env)
+
+
 def normalize_spec(spec: Spec, allowed: set, what: str) -> dict[str, Any]:
     """Turn a string or dict spec into a dict with exactly one of name_or_path/config."""
     if isinstance(spec, str):
@@ -61,7 +71,11 @@ def normalize_spec(spec: Spec, allowed: set, what: str) -> dict[str, Any]:
         )
     if ("name_or_path" in spec) == ("config" in spec):
         raise ValueError(f"{what} spec needs exactly one of 'name_or_path' or 'config': {spec}")
-    return dict(spec)
+    spec = dict(spec)
+    for key in ("name_or_path", "tokenizer"):
+        if isinstance(spec.get(key), str):
+            spec[key] = expand_path(spec[key])
+    return spec
 
 
 def freeze(module: torch.nn.Module) -> torch.nn.Module:

@@ -63,7 +63,8 @@ def _valid_losses(exp: Path):
     ]
 
 
-@pytest.mark.parametrize("config", ["lad_hard", "ml_diva"])
+# ML-DiVA and the recipe stages run in test/integration/test_mini_recipe.py.
+@pytest.mark.parametrize("config", ["lad_hard"])
 def test_train_lowers_valid_loss_then_resumes(demo_data, tmp_path, config):
     base = [
         "-m",

@@ -2,7 +2,7 @@ import pytest
 import torch
 
 from lad.model.backbones import build_byte_tokenizer, load_llm, load_tokenizer, load_whisper
-from test.conftest import build_model
+from test.conftest import REPO, build_model
 
 SMALL_LLM = {
     "config": {
@@ -68,3 +68,14 @@ def test_bad_specs(spec, match):
 def test_llm_config_needs_tokenizer():
     with pytest.raises(ValueError, match="tokenizer"):
         load_llm({"config": {"hidden_size": 16}})
+
+
+def test_spec_paths_expand_lad_root(monkeypatch):
+    from lad.model.backbones import normalize_spec
+
+    spec = normalize_spec("${LAD_ROOT}/tools/models/whisper-base", {"name_or_path"}, "whisper")
+    assert spec["name_or_path"] == str(REPO / "tools" / "models" / "whisper-base")
+    monkeypatch.setenv("LAD_ROOT", "/elsewhere")
+    spec = normalize_spec({"name_or_path": "${LAD_ROOT}/m", "tokenizer": "$LAD_ROOT/t"},
+                          {"name_or_path", "tokenizer"}, "llm")  # fmt: skip
+    assert spec == {"name_or_path": "/elsewhere/m", "tokenizer": "/elsewhere/t"}

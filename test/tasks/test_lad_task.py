@@ -17,13 +17,14 @@ def _parse(argv):
 
 def test_there_are_configs():
     names = {f"{p.parent.name}/{p.stem}" for p in ALL_CONFIGS}
-    for scale in ("tiny", "paper"):
+    for scale in ("tiny", "mini", "paper"):
         assert {f"{scale}/ml_diva", f"{scale}/lad_hard", f"{scale}/lad_soft"} <= names
 
 
 @pytest.mark.parametrize("path", ALL_CONFIGS, ids=lambda p: f"{p.parent.name}/{p.stem}")
 def test_every_config_builds(path: Path):
-    """Every YAML parses strictly; paper configs build with tiny backbones swapped in."""
+    """Every YAML parses strictly and builds: paper configs with tiny backbones swapped in,
+    mini configs with the small models tools/setup.sh prepares."""
     argv = ["--config", str(path), "--lang_list", "[en, vi, id, zh, es, de]"]
     if path.parent.name == "paper":
         whisper = {"config": {**TINY_WHISPER["config"], "max_target_positions": 448}}

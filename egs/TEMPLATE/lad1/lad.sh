@@ -1,0 +1,199 @@
+#!/usr/bin/env bash
+# The shared stage script of lad recipes (linked into every egs/<corpus>/lad1).
+#   1 data prep (local/data.sh)          -> ${datadir}/{train,dev,test}_<lang>
+#   2 combine languages (per-lang caps)   -> ${datadir}/{train,valid,test}, lang_list
+#   3 format audio (16 kHz mono, filters) -> ${dumpdir}/raw/<set>
+#   4 frozen-encoder states (--feats_type whisper) -> ${dumpdir}/whisper/<set>
+#   5 teacher cache                       (reserved, not implemented yet)
+#   6 ESPnet collect-stats                -> ${expdir}/<system>_stats
+#   7 training (ESPnet Trainer, resumes)  -> ${expdir}/<system>
+#   8 inference, 9 scoring, 10 pack       (not implemented yet)
+# Usage: ./lad.sh [--stage N] [--stop_stage M] [--option value ...]
+set -euo pipefail
+
+log() { echo "$(date '+%Y-%m-%dT%H:%M:%S') (lad.sh:${BASH_LINENO[0]}) $*" >&2; }
+logged() {  # logged <log file> <command...>: append the output to the log; on failure show its end
+    local logfile="$1"; shift
+    if ! "$@" >> "${logfile}" 2>&1; then
+        tail -n 30 "${logfile}" >&2
+        log "FAILED (full log: ${logfile})"
+        exit 1
+    fi
+}
+
+# General
+stage=1                 # first stage to run
+stop_stage=7            # last stage to run
+nj=2                    # parallel jobs for data stages
+ngpu=0                  # GPUs for training (0: CPU)
+datadir=data            # stage 1-2 output
+dumpdir=dump            # stage 3-4 output
+expdir=exp              # stage 6-7 output
+# Data
+langs="en de es vi zh id"  # ISO 639-1 codes; their order is the query bank's order
+local_data_opts=""      # extra options for local/data.sh
+max_per_lang=""         # cap of training utterances per language (empty: no cap)
+min_sec=0.3             # shorter utterances are dropped in stage 3
+max_sec=30              # longer utterances are dropped in stage 3
+train_set=train
+valid_set=valid
+test_sets="test"
+feats_type=raw          # raw (encoder runs in training) or whisper (stage 4 states)
+# Models
+scale=mini              # config directory conf/<scale>: tiny, mini or paper
+systems=lad_hard        # systems to train, e.g. "ml_diva lad_hard lad_soft"
+train_config=""         # a config file for a single system (overrides --scale/--systems)
+train_args=""           # extra options for lad_train
+tag=""                  # experiment name suffix
+
+help_message="$(sed -n '2,11p' "$0")"
+options=" stage stop_stage nj ngpu datadir dumpdir expdir langs local_data_opts max_per_lang
+    min_sec max_sec train_set valid_set test_sets feats_type scale systems train_config
+    train_args tag "
+
+while [ $# -gt 0 ]; do
+    case "$1" in
+        -h|--help) echo "${help_message}"; exit 0 ;;
+        --*)
+            name="${1#--}"
+            if [ $# -lt 2 ]; then log "option $1 needs a value"; exit 2; fi
+            if [[ ! "${options}" =~ [[:space:]]${name}[[:space:]] ]]; then
+                log "unknown option: $1"; exit 2
+            fi
+            printf -v "${name}" '%s' "$2"
+            shift 2
+            ;;
+        *) log "unexpected argument: $1"; exit 2 ;;
+    esac
+done
+
+# shellcheck disable=SC1091
+. ./path.sh
+# shellcheck disable=SC1091
+. ./cmd.sh
+read -r -a train_launcher <<< "${train_cmd}"
+read -r -a langs_arr <<< "${langs}"
+read -r -a test_sets_arr <<< "${test_sets}"
+
+# system name -> config file
+declare -A configs=()
+if [ -n "${train_config}" ]; then
+    configs["$(basename "${train_config}" .yaml)"]="${train_config}"
+else
+    for system in ${systems}; do
+        configs["${system}"]="conf/${scale}/${system}.yaml"
+    done
+fi
+for system in "${!configs[@]}"; do
+    [ -f "${configs[${system}]}" ] || { log "no config ${configs[${system}]}"; exit 1; }
+done
+first_config="${configs[$(printf '%s\n' "${!configs[@]}" | sort | head -n1)]}"
+
+if [ "${stage}" -le 1 ] && [ "${stop_stage}" -ge 1 ]; then
+    log "Stage 1: data preparation -> ${datadir}"
+    # shellcheck disable=SC2086
+    local/data.sh --langs "${langs}" --out "${datadir}" ${local_data_opts}
+fi
+
+if [ "${stage}" -le 2 ] && [ "${stop_stage}" -ge 2 ]; then
+    log "Stage 2: combine ${langs} into ${train_set}, ${valid_set}, ${test_sets}"
+    cap=()
+    [ -n "${max_per_lang}" ] && cap=(--max_per_lang "${max_per_lang}")
+    src() { for l in "${langs_arr[@]}"; do echo "${datadir}/${1}_${l}"; done; }
+    mapfile -t train_src < <(src train)
+    mapfile -t dev_src < <(src dev)
+    mapfile -t test_src < <(src test)
+    python -m lad.bin.combine_data --src "${train_src[@]}" --dst "${datadir}/${train_set}" "${cap[@]}"
+    python -m lad.bin.combine_data --src "${dev_src[@]}" --dst "${datadir}/${valid_set}"
+    python -m lad.bin.combine_data --src "${test_src[@]}" --dst "${datadir}/${test_sets_arr[0]}"
+    printf '%s\n' "${langs_arr[@]}" > "${datadir}/lang_list"
+fi
+
+if [ "${stage}" -le 3 ] && [ "${stop_stage}" -ge 3 ]; then
+    for dset in "${train_set}" "${valid_set}" "${test_sets_arr[@]}"; do
+        log "Stage 3: format ${datadir}/${dset} -> ${dumpdir}/raw/${dset}"
+        python -m lad.bin.format_data --src "${datadir}/${dset}" --dst "${dumpdir}/raw/${dset}" \
+            --nj "${nj}" --min_sec "${min_sec}" --max_sec "${max_sec}"
+    done
+fi
+
+if [ "${feats_type}" = whisper ]; then
+    if [ "${stage}" -le 4 ] && [ "${stop_stage}" -ge 4 ]; then
+        for dset in "${train_set}" "${valid_set}" "${test_sets_arr[@]}"; do
+            log "Stage 4: frozen Whisper encoder states of ${dset} -> ${dumpdir}/whisper/${dset}"
+            device=cpu
+            [ "${ngpu}" -gt 0 ] && device=cuda
+            python -m lad.bin.dump_feats --data "${dumpdir}/raw/${dset}" \
+                --out "${dumpdir}/whisper/${dset}" --config "${first_config}" \
+                --nj "${nj}" --device "${device}"
+        done
+    fi
+    feats_dir="${dumpdir}/whisper"
+    speech_file=feats.scp
+    speech_type=kaldi_ark
+    speech_fold=1500        # 30 s of encoder states
+elif [ "${feats_type}" = raw ]; then
+    feats_dir="${dumpdir}/raw"
+    speech_file=wav.scp
+    speech_type=sound
+    speech_fold=480000      # 30 s of samples
+else
+    log "unknown --feats_type ${feats_type} (raw or whisper)"; exit 2
+fi
+
+if [ "${stage}" -le 5 ] && [ "${stop_stage}" -ge 5 ]; then
+    log "Stage 5: teacher cache is not implemented yet; the teacher runs during training"
+fi
+
+data_args() {  # $1: train or valid, $2: data set
+    echo "--${1}_data_path_and_name_and_type=${feats_dir}/${2}/${speech_file},speech,${speech_type}"
+    echo "--${1}_data_path_and_name_and_type=${feats_dir}/${2}/text,text,text"
+    echo "--${1}_data_path_and_name_and_type=${feats_dir}/${2}/utt2lang,lang,text"
+}
+
+for system in $(printf '%s\n' "${!configs[@]}" | sort); do
+    config="${configs[${system}]}"
+    exp="${expdir}/${system}${tag:+_${tag}}"
+    stats="${exp}_stats"
+    mapfile -t data_opts < <(data_args train "${train_set}"; data_args valid "${valid_set}")
+    read -r -a extra <<< "${train_args}"
+    common=(--config "${config}" --lang_list "${datadir}/lang_list" "${data_opts[@]}" "${extra[@]}")
+
+    if [ "${stage}" -le 6 ] && [ "${stop_stage}" -ge 6 ]; then
+        # The shapes depend on the config (tokenizer) and the data lists only.
+        stamp="$(cat "${config}" "${feats_dir}/${train_set}/text" "${feats_dir}/${valid_set}/text" \
+            "${feats_dir}/${train_set}/${speech_file}" "${feats_dir}/${valid_set}/${speech_file}" \
+            | sha256sum | cut -d' ' -f1)"
+        if [ -f "${stats}/.done" ] && [ "$(cat "${stats}/.done")" = "${stamp}" ]; then
+            log "Stage 6: stats of ${system} are up to date in ${stats}"
+        else
+            log "Stage 6: collect stats for ${system} -> ${stats} (log: ${stats}/logs/stats.log)"
+            mkdir -p "${stats}/logs"
+            logged "${stats}/logs/stats.log" python -m lad.bin.lad_train "${common[@]}" \
+                --collect_stats true --output_dir "${stats}"
+            echo "${stamp}" > "${stats}/.done"
+        fi
+    fi
+
+    if [ "${stage}" -le 7 ] && [ "${stop_stage}" -ge 7 ]; then
+        log "Stage 7: train ${system} (${config}) -> ${exp} (log: ${exp}/logs/train.log)"
+        mkdir -p "${exp}/logs"
+        cmd=("${train_launcher[@]}" python -m lad.bin.lad_train "${common[@]}"
+            --train_shape_file "${stats}/train/speech_shape" --train_shape_file "${stats}/train/text_shape"
+            --valid_shape_file "${stats}/valid/speech_shape" --valid_shape_file "${stats}/valid/text_shape"
+            --fold_length "${speech_fold}" --fold_length 500 --ngpu "${ngpu}" --resume true
+            --output_dir "${exp}")
+        printf '%q ' "${cmd[@]}" > "${exp}/run.sh"  # the exact command, to resume by hand
+        echo >> "${exp}/run.sh"
+        logged "${exp}/logs/train.log" "${cmd[@]}"
+        python -m lad.bin.summarize_training "${exp}"
+    fi
+done
+
+for n in 8 9 10; do
+    if [ "${stage}" -le "${n}" ] && [ "${stop_stage}" -ge "${n}" ]; then
+        log "Stage ${n} (inference / scoring / pack) is not implemented yet"
+        exit 1
+    fi
+done
+log "Successfully finished stages ${stage}-${stop_stage}"
