@@ -25,14 +25,13 @@ import subprocess
 import sys
 import time
 from collections.abc import Sequence
-from concurrent.futures import Executor, ProcessPoolExecutor
+from concurrent.futures import Executor, ThreadPoolExecutor
 from contextlib import nullcontext
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Optional
 
 import soundfile as sf
-import torch
 from tqdm import tqdm
 
 from lad.data.kaldi import Utterance, read_kaldi_file, validate_data_dir, write_data_dir
@@ -81,10 +80,6 @@ def plan_split(
         utt_id = f"{speaker_id(voice)}-{split}-{i:05d}"
         jobs.append(Job(utt_id, text, voice, wav_dir / f"{split}_{lang}" / f"{utt_id}.wav"))
     return jobs
-
-
-def init_worker() -> None:
-    torch.set_num_threads(1)  # resampling is tiny; nj processes should not each take all cores
 
 
 def synthesize_job(job: Job) -> bool:
@@ -196,9 +191,9 @@ def main(argv: Optional[list[str]] = None) -> None:
 
     start = time.perf_counter()
     seconds: dict[str, float] = {split: 0.0 for split in SPLITS}
-    pool_context = (
-        ProcessPoolExecutor(args.nj, initializer=init_worker) if args.nj > 1 else nullcontext()
-    )
+    # Threads, not processes: the work is the espeak-ng subprocess and a torch resample,
+    # both outside the GIL (and forking a process that holds torch threads can deadlock).
+    pool_context = ThreadPoolExecutor(args.nj) if args.nj > 1 else nullcontext()
     with pool_context as pool:
         for lang in langs:
             drawn: list[str] = []

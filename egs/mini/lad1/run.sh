@@ -18,5 +18,5 @@ case "${scale}" in
     *) echo "$0: --scale must be tiny or mini" >&2; exit 2 ;;
 esac
 
-./lad.sh --scale "${scale}" --langs "${langs}" --local_data_opts "${sizes}" \
+./lad.sh --scale "${scale}" --langs "${langs}" --local_data_opts "${sizes}" --feats_type whisper \
     --datadir "data/${scale}" --dumpdir "dump/${scale}" --expdir "exp/${scale}" "$@"
