@@ -14,21 +14,12 @@ from __future__ import annotations
 import argparse
 import logging
 import random
-from collections import Counter, defaultdict
+from collections import defaultdict
 from pathlib import Path
 from typing import Optional
 
-from lad.data.kaldi import Utterance, read_kaldi_file, validate_data_dir, write_data_dir
+from lad.data.kaldi import Utterance, read_data_dir, write_data_dir
 from lad.log import setup_logging
-
-
-def read_data_dir(data_dir: Path) -> list[Utterance]:
-    validate_data_dir(data_dir)
-    wav = read_kaldi_file(data_dir / "wav.scp")
-    text = read_kaldi_file(data_dir / "text", allow_empty=True)
-    spk = read_kaldi_file(data_dir / "utt2spk")
-    lang = read_kaldi_file(data_dir / "utt2lang")
-    return [Utterance(u, wav[u], text[u], spk[u], lang[u]) for u in wav]
 
 
 def combine(
@@ -44,10 +35,12 @@ def combine(
             origin[u.utt_id] = src
             by_lang[u.lang].append(u)
     rng = random.Random(seed)
-    for lang, utts in by_lang.items():
+    for lang, utts in sorted(by_lang.items()):
         utts.sort(key=lambda u: u.utt_id)
         if max_per_lang is not None and len(utts) > max_per_lang:
             by_lang[lang] = sorted(rng.sample(utts, max_per_lang), key=lambda u: u.utt_id)
+        kept = len(by_lang[lang])
+        logging.info(f"{lang}: kept {kept}, dropped {len(utts) - kept} (cap)")
     return dict(by_lang)
 
 
@@ -65,14 +58,9 @@ def get_parser() -> argparse.ArgumentParser:
 def main(argv: Optional[list[str]] = None) -> None:
     args = get_parser().parse_args(argv)
     setup_logging()
-    before = Counter(u.lang for src in args.src for u in read_data_dir(src))
     by_lang = combine(args.src, args.max_per_lang, args.seed)
     utts = [u for lang in sorted(by_lang) for u in by_lang[lang]]
     write_data_dir(args.dst, utts)
-    validate_data_dir(args.dst)
-    for lang in sorted(by_lang):
-        kept = len(by_lang[lang])
-        logging.info(f"{args.dst}: {lang}: kept {kept}, dropped {before[lang] - kept} (cap)")
     logging.info(f"{args.dst}: {len(utts)} utterances from {len(args.src)} directories")
 
 

@@ -25,9 +25,15 @@ from typing import Optional
 import soundfile as sf
 from tqdm import tqdm
 
-from lad.bin.combine_data import read_data_dir
 from lad.data.audio import read_audio, to_mono_rate
-from lad.data.kaldi import fingerprint, is_done, mark_done, write_data_dir, write_kaldi_file
+from lad.data.kaldi import (
+    fingerprint,
+    is_done,
+    mark_done,
+    read_data_dir,
+    write_data_dir,
+    write_kaldi_file,
+)
 from lad.log import setup_logging
 
 Job = tuple[str, str, str, int, float, float]

@@ -76,6 +76,17 @@ def write_data_dir(out_dir: Union[str, Path], utts: Sequence[Utterance]) -> None
     write_kaldi_file(out_dir / "spk2utt", [(s, " ".join(us)) for s, us in spk2utt.items()])
 
 
+def read_data_dir(data_dir: Union[str, Path]) -> list[Utterance]:
+    """A validated data directory as utterances (empty transcripts allowed)."""
+    data_dir = Path(data_dir)
+    validate_data_dir(data_dir)
+    wav = read_kaldi_file(data_dir / "wav.scp")
+    text = read_kaldi_file(data_dir / "text", allow_empty=True)
+    spk = read_kaldi_file(data_dir / "utt2spk")
+    lang = read_kaldi_file(data_dir / "utt2lang")
+    return [Utterance(u, wav[u], text[u], spk[u], lang[u]) for u in wav]
+
+
 def validate_data_dir(data_dir: Union[str, Path]) -> int:
     """Check a data directory; return the number of utterances or raise naming the problem."""
     data_dir = Path(data_dir)

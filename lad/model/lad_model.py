@@ -130,16 +130,21 @@ class LADModel(AbsESPnetModel):
             return self.encoder(speech, speech_lengths)
 
     def speech_to_llm(
-        self, enc: torch.Tensor, enc_mask: torch.Tensor, lang: Optional[torch.Tensor] = None
+        self,
+        enc: torch.Tensor,
+        enc_mask: torch.Tensor,
+        lang: Optional[torch.Tensor] = None,
+        p_tf: float = 0.0,
     ) -> tuple[torch.Tensor, Optional[torch.Tensor]]:
-        """H -> Z (B, L, d_llm) in the LLM's embedding space, and the gate logits (B, K)."""
+        """H -> Z (B, L, d_llm) in the LLM's embedding space, and the gate logits (B, K).
+        p_tf: probability of forcing the true language's bank (training only)."""
         B = enc.size(0)
         if self.gate is None:
             logits = None
             weights = enc.new_ones(B, 1)  # (B, 1): the one shared bank
         else:
             logits = self.gate(enc, enc_mask)  # (B, K)
-            weights = route(logits, self.conf.routing, self.teacher_forcing_prob(), lang)
+            weights = route(logits, self.conf.routing, p_tf, lang)
         queries = self.query_bank(weights)  # (B, L, d_w)
         return self.qformer(queries, enc, enc_mask), logits
 
@@ -173,7 +178,8 @@ class LADModel(AbsESPnetModel):
         c = self.conf
 
         enc, enc_mask = self.encode(speech, speech_lengths)
-        z, logits = self.speech_to_llm(enc, enc_mask, lang)  # (B, L, d_llm), (B, K)
+        p_tf = self.teacher_forcing_prob()  # one read of the update counter per step
+        z, logits = self.speech_to_llm(enc, enc_mask, lang, p_tf)  # (B, L, d_llm), (B, K)
         h_s = self.student_hidden(z)
         with torch.no_grad():
             h_t = self.teacher_hidden(text, text_lengths)
@@ -192,7 +198,7 @@ class LADModel(AbsESPnetModel):
             stats["gate_acc"] = (probs.argmax(-1) == lang).float().mean()
             stats["gate_entropy"] = -(probs * probs.clamp(min=1e-12).log()).sum(-1).mean()
             if self.training:
-                stats["p_tf"] = torch.tensor(self.teacher_forcing_prob())
+                stats["p_tf"] = torch.tensor(p_tf)
         if c.kl_weight > 0:
             head = self.llm.get_output_embeddings()
             with torch.no_grad():
