@@ -84,6 +84,7 @@ class LADModel(AbsESPnetModel):
         # 1. Frozen backbones.
         self.encoder = freeze(WhisperSpeechEncoder(whisper.get_encoder(), feature_extractor))
         self.llm = freeze(llm)
+        self.tokenizer = tokenizer
         self.prompt = ChatPrompt(tokenizer)
         # 2. Trainable parts: gate, query bank (K = 1 without a gate), Q-Former + projection.
         self.gate = gate
@@ -148,15 +149,19 @@ class LADModel(AbsESPnetModel):
         queries = self.query_bank(weights)  # (B, L, d_w)
         return self.qformer(queries, enc, enc_mask), logits
 
-    def student_hidden(self, z: torch.Tensor) -> torch.Tensor:
-        """Final LLM hidden state predicting the first response token to speech. (B, d_llm)"""
-        embeds = self.prompt.student_embeds(self.llm.get_input_embeddings(), z)
+    def student_hidden(self, z: torch.Tensor, prompt: Optional[ChatPrompt] = None) -> torch.Tensor:
+        """Final LLM hidden state predicting the first response token to speech. (B, d_llm)
+        prompt: another template rendering (e.g. with an instruction); default the training one.
+        """
+        embeds = (prompt or self.prompt).student_embeds(self.llm.get_input_embeddings(), z)
         out = self.llm.get_decoder()(inputs_embeds=embeds, use_cache=False)
         return out.last_hidden_state[:, -1]
 
-    def teacher_hidden(self, text: torch.Tensor, text_lengths: torch.Tensor) -> torch.Tensor:
+    def teacher_hidden(
+        self, text: torch.Tensor, text_lengths: torch.Tensor, prompt: Optional[ChatPrompt] = None
+    ) -> torch.Tensor:
         """The same for the transcript as the user turn. (B, d_llm)"""
-        ids, mask, last = self.prompt.teacher_ids(text, text_lengths)
+        ids, mask, last = (prompt or self.prompt).teacher_ids(text, text_lengths)
         out = self.llm.get_decoder()(input_ids=ids, attention_mask=mask, use_cache=False)
         return out.last_hidden_state[torch.arange(ids.size(0), device=ids.device), last]
 

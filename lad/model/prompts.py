@@ -18,9 +18,19 @@ FALLBACK_TEMPLATE = "User: {content}\nAssistant:"
 
 
 class ChatPrompt:
-    def __init__(self, tokenizer: PreTrainedTokenizerBase, instruction: Optional[str] = None):
-        """instruction: optional text placed after the speech in the user turn."""
-        content = PLACEHOLDER if not instruction else f"{PLACEHOLDER}\n{instruction}"
+    def __init__(
+        self,
+        tokenizer: PreTrainedTokenizerBase,
+        instruction: Optional[str] = None,
+        content: Optional[str] = None,
+    ):
+        """instruction: optional text placed after the speech in the user turn.
+        content: the whole user turn instead, holding PLACEHOLDER once where the speech (or,
+        for the teacher, the transcript) goes, e.g. a reading-comprehension prompt."""
+        if content is None:
+            content = PLACEHOLDER if not instruction else f"{PLACEHOLDER}\n{instruction}"
+        elif instruction:
+            raise ValueError("give an instruction or a content template, not both")
         if tokenizer.chat_template:
             text = tokenizer.apply_chat_template(
                 [{"role": "user", "content": content}], tokenize=False, add_generation_prompt=True
@@ -47,20 +57,30 @@ class ChatPrompt:
         suffix = ps[P:].unsqueeze(0).expand(B, -1, -1)  # (B, S, D)
         return torch.cat([prefix, z, suffix], dim=1)
 
+    def text_rows(self, token_lists: list[list[int]]) -> list[list[int]]:
+        """Teacher inputs as id lists: prefix ; transcript ; suffix."""
+        return [self.prefix_ids + list(t) + self.suffix_ids for t in token_lists]
+
     def teacher_ids(
         self, text: torch.Tensor, text_lengths: torch.Tensor
     ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
         """Right-padded teacher ids (B, N), attention mask (B, N), and the index of the
         position that predicts the first response token (B,)."""
-        rows = [
-            self.prefix_ids + t[:n].tolist() + self.suffix_ids
-            for t, n in zip(text, text_lengths.tolist(), strict=True)
-        ]
-        N = max(len(r) for r in rows)
-        ids = torch.full((len(rows), N), self.pad_id, dtype=torch.long)
-        mask = torch.zeros((len(rows), N), dtype=torch.long)
-        for i, r in enumerate(rows):
-            ids[i, : len(r)] = torch.tensor(r)
-            mask[i, : len(r)] = 1
+        rows = self.text_rows(
+            [t[:n].tolist() for t, n in zip(text, text_lengths.tolist(), strict=True)]
+        )
+        ids, mask = pad_rows(rows, self.pad_id, left=False)
         last = torch.tensor([len(r) - 1 for r in rows])
         return ids.to(text.device), mask.to(text.device), last.to(text.device)
+
+
+def pad_rows(rows: list[list[int]], pad_id: int, left: bool) -> tuple[torch.Tensor, torch.Tensor]:
+    """Id lists -> padded ids (B, N) and attention mask (B, N); left padding for generation."""
+    N = max(len(r) for r in rows)
+    ids = torch.full((len(rows), N), pad_id, dtype=torch.long)
+    mask = torch.zeros((len(rows), N), dtype=torch.long)
+    for i, r in enumerate(rows):
+        span = slice(N - len(r), N) if left else slice(0, len(r))
+        ids[i, span] = torch.tensor(r, dtype=torch.long)
+        mask[i, span] = 1
+    return ids, mask

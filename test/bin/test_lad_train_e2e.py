@@ -37,22 +37,16 @@ def _data_args(data: Path):
 
 @pytest.fixture(scope="module")
 def demo_data(tmp_path_factory) -> Path:
+    """8 train and 2 valid utterances per language (en de zh), espeak-ng at 16 kHz."""
     out = tmp_path_factory.mktemp("demo")
-    _run(
-        [
-            "-m",
-            "lad.bin.make_demo_data",
-            "--out",
-            str(out),
-            "--langs",
-            "en de zh",
-            "--train_per_lang",
-            "8",
-            "--valid_per_lang",
-            "2",
-        ],
-        out / "make_demo_data.log",
-    )
+    synth = ["-m", "lad.bin.synth_corpus", "--out", str(out), "--wav_dir", str(out / "wav")]
+    sizes = ["--train_per_lang", "8", "--dev_per_lang", "2", "--test_per_lang", "1"]
+    _run([*synth, "--langs", "en de zh", *sizes], out / "synth.log")
+    for dst, split in (("train", "train"), ("valid", "dev")):
+        src = [str(out / f"{split}_{lang}") for lang in ("en", "de", "zh")]
+        combine = ["-m", "lad.bin.combine_data", "--dst", str(out / dst), "--src", *src]
+        _run(combine, out / f"combine_{dst}.log")
+    (out / "lang_list").write_text("en\nde\nzh\n")
     return out
 
 

@@ -1,8 +1,9 @@
-"""The mini recipe at tiny scale, as CI runs it: every implemented stage of
-egs/mini/lad1/run.sh on a handful of synthesised utterances and tiny random backbones."""
+"""The mini recipe at tiny scale, as CI runs it: every stage of egs/mini/lad1/run.sh on a
+handful of synthesised utterances and tiny random backbones."""
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 from pathlib import Path
@@ -12,17 +13,13 @@ import torch
 
 from lad.data.kaldi import read_kaldi_file, validate_data_dir
 from test.conftest import REPO
+from test.integration.recipes import run_script
 
 RECIPE = REPO / "egs" / "mini" / "lad1"
 
 
 def _run(args: list[str], log: Path) -> str:
-    env = dict(os.environ, PYTHONUNBUFFERED="1")
-    proc = subprocess.run(args, cwd=RECIPE, env=env, capture_output=True, text=True)
-    log.write_text(proc.stdout + proc.stderr)
-    if proc.returncode != 0:
-        pytest.fail(f"{' '.join(args)} failed:\n{(proc.stdout + proc.stderr)[-5000:]}")
-    return proc.stdout + proc.stderr
+    return run_script(RECIPE, args, log)
 
 
 @pytest.fixture(scope="module")
@@ -69,7 +66,46 @@ def test_stages_1_to_7(tiny_run):
         assert not any(k.startswith(("encoder.", "llm.")) for k in state["model"])
         assert (exp / "run.sh").read_text().startswith("python -m lad.bin.lad_train")
     assert "Stage 5: teacher cache is not implemented yet" in out
-    assert "Successfully finished stages 1-7" in out
+    assert "Successfully finished stages 1-10" in out
+
+
+def test_stages_8_to_10(tiny_run):
+    root, _, _ = tiny_run
+    exp = root / "exp"
+    test_ids = sorted(read_kaldi_file(root / "dump" / "raw" / "test" / "text"))
+    text_llm = (exp / "text_llm" / "decode_test" / "responses.jsonl").read_text().splitlines()
+    assert sorted(json.loads(line)["utt_id"] for line in text_llm) == test_ids
+    for system in ("ml_diva", "lad_hard"):
+        decode = exp / system / "decode_test"
+        lines = (decode / "responses.jsonl").read_text().splitlines()
+        records = [json.loads(line) for line in lines]
+        assert sorted(r["utt_id"] for r in records) == test_ids
+        assert all(r["l_out"] >= 0 and r["kl"] >= -1e-6 for r in records)
+        assert ("gate" in records[0]) == (system == "lad_hard")
+        scores = json.loads((decode / "score" / "scores.json").read_text())
+        assert sorted(scores["langs"]) == ["de", "en", "zh"]
+        assert scores["avg"]["n"] == len(test_ids)
+        assert (decode / "score" / "confusion.png").exists() == (system == "lad_hard")
+        packed = exp / system / "packed"
+        assert sorted(p.name for p in packed.iterdir()) == [
+            "config.yaml", "decode.yaml", "meta.yaml", "model.pth"
+        ]  # fmt: skip
+    results = (exp / "RESULTS.md").read_text()
+    assert "| text-only LLM (ceiling) |" in results
+    assert "| lad_hard |" in results and "| ml_diva |" in results
+    # a person trying the packed model by hand
+    wav = read_kaldi_file(root / "dump" / "raw" / "test" / "wav.scp")[test_ids[0]]
+    proc = subprocess.run(
+        ["python", "-m", "lad.bin.lad_inference", "--model_dir", str(exp / "lad_hard" / "packed"),
+         "--wav", wav, "--max_new_tokens", "4"],
+        cwd=RECIPE, capture_output=True, text=True, env=dict(os.environ, PATH=_venv_path()),
+    )  # fmt: skip
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert "gate: " in proc.stderr
+
+
+def _venv_path() -> str:
+    return f"{REPO / '.venv' / 'bin'}:{os.environ['PATH']}"
 
 
 def test_rerun_is_a_no_op(tiny_run):
@@ -77,11 +113,14 @@ def test_rerun_is_a_no_op(tiny_run):
     ark = next((root / "dump" / "whisper" / "train").glob("feats.*.ark"))
     wav = root / "dump" / "raw" / "train" / "wav.scp"
     ckpt = root / "exp" / "lad_hard" / "checkpoint.pth"
-    before = [p.stat().st_mtime_ns for p in (ark, wav, ckpt)]
+    responses = root / "exp" / "lad_hard" / "decode_test" / "responses.jsonl"
+    before = [p.stat().st_mtime_ns for p in (ark, wav, ckpt, responses)]
     out = _run(args, root / "run2.log")
-    assert [p.stat().st_mtime_ns for p in (ark, wav, ckpt)] == before
+    assert [p.stat().st_mtime_ns for p in (ark, wav, ckpt, responses)] == before
     assert "up to date" in out  # stages 3 and 6 skipped
     assert "Stage 6: stats of lad_hard are up to date" in out
+    log = (root / "exp" / "lad_hard" / "decode_test" / "logs" / "inference.log").read_text()
+    assert "responses.jsonl is up to date" in log
     train_log = (root / "exp" / "lad_hard" / "logs" / "train.log").read_text()
     assert "already reached at max_epoch" in train_log
 

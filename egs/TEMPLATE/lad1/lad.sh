@@ -7,7 +7,10 @@
 #   5 teacher cache                       (reserved, not implemented yet)
 #   6 ESPnet collect-stats                -> ${expdir}/<system>_stats
 #   7 training (ESPnet Trainer, resumes)  -> ${expdir}/<system>
-#   8 inference, 9 scoring, 10 pack       (not implemented yet)
+#   8 greedy responses to speech (+ the text-only LLM's to the transcripts)
+#                                         -> ${expdir}/<system>/decode_<set>/responses.jsonl
+#   9 scoring per language, gate confusion -> .../score/, ${expdir}/RESULTS.md
+#  10 pack a self-contained model dir     -> ${expdir}/<system>/packed
 # Usage: ./lad.sh [--stage N] [--stop_stage M] [--option value ...]
 set -euo pipefail
 
@@ -23,7 +26,7 @@ logged() {  # logged <log file> <command...>: append the output to the log; on f
 
 # General
 stage=1                 # first stage to run
-stop_stage=7            # last stage to run
+stop_stage=10           # last stage to run
 nj=2                    # parallel jobs for data stages
 ngpu=0                  # GPUs for training (0: CPU)
 datadir=data            # stage 1-2 output
@@ -33,6 +36,8 @@ expdir=exp              # stage 6-7 output
 langs="en de es vi zh id"  # ISO 639-1 codes; their order is the query bank's order
 local_data_opts=""      # extra options for local/data.sh
 max_per_lang=""         # cap of training utterances per language (empty: no cap)
+extra_datadirs=""       # stage-1 outputs of other recipes to merge in stage 2, e.g.
+                        # "../../fleurs/lad1/data": their {train,dev,test}_<lang> that exist
 min_sec=0.3             # shorter utterances are dropped in stage 3
 max_sec=30              # longer utterances are dropped in stage 3
 train_set=train
@@ -45,27 +50,18 @@ systems=lad_hard        # systems to train, e.g. "ml_diva lad_hard lad_soft"
 train_config=""         # a config file for a single system (overrides --scale/--systems)
 train_args=""           # extra options for lad_train
 tag=""                  # experiment name suffix
+# Inference
+inference_config=""     # decoding options (default conf/<scale>/decode.yaml)
+inference_model=valid.loss.ave.pth  # checkpoint of stage 7 to decode and pack
+inference_args=""       # extra options for lad_inference, e.g. --instruction "..."
 
-help_message="$(sed -n '2,11p' "$0")"
+help_message="$(sed -n '2,14p' "$0")"
 options=" stage stop_stage nj ngpu datadir dumpdir expdir langs local_data_opts max_per_lang
-    min_sec max_sec train_set valid_set test_sets feats_type scale systems train_config
-    train_args tag "
+    extra_datadirs min_sec max_sec train_set valid_set test_sets feats_type scale systems train_config
+    train_args tag inference_config inference_model inference_args "
 
-while [ $# -gt 0 ]; do
-    case "$1" in
-        -h|--help) echo "${help_message}"; exit 0 ;;
-        --*)
-            name="${1#--}"
-            if [ $# -lt 2 ]; then log "option $1 needs a value"; exit 2; fi
-            if [[ ! "${options}" =~ [[:space:]]${name}[[:space:]] ]]; then
-                log "unknown option: $1"; exit 2
-            fi
-            printf -v "${name}" '%s' "$2"
-            shift 2
-            ;;
-        *) log "unexpected argument: $1"; exit 2 ;;
-    esac
-done
+# shellcheck disable=SC1091
+. ./parse_options.sh
 
 # shellcheck disable=SC1091
 . ./path.sh
@@ -87,7 +83,11 @@ fi
 for system in "${!configs[@]}"; do
     [ -f "${configs[${system}]}" ] || { log "no config ${configs[${system}]}"; exit 1; }
 done
-first_config="${configs[$(printf '%s\n' "${!configs[@]}" | sort | head -n1)]}"
+mapfile -t system_names < <(printf '%s\n' "${!configs[@]}" | sort)
+first_config="${configs[${system_names[0]}]}"
+inference_config="${inference_config:-conf/${scale}/decode.yaml}"
+device=cpu
+[ "${ngpu}" -gt 0 ] && device=cuda
 
 if [ "${stage}" -le 1 ] && [ "${stop_stage}" -ge 1 ]; then
     log "Stage 1: data preparation -> ${datadir}"
@@ -99,7 +99,19 @@ if [ "${stage}" -le 2 ] && [ "${stop_stage}" -ge 2 ]; then
     log "Stage 2: combine ${langs} into ${train_set}, ${valid_set}, ${test_sets}"
     cap=()
     [ -n "${max_per_lang}" ] && cap=(--max_per_lang "${max_per_lang}")
-    src() { for l in "${langs_arr[@]}"; do echo "${datadir}/${1}_${l}"; done; }
+    read -r -a extra_dirs <<< "${extra_datadirs}"
+    for d in "${extra_dirs[@]}"; do
+        [ -d "${d}" ] || { log "--extra_datadirs: no directory ${d}"; exit 1; }
+        log "Stage 2: merging $(find "${d}" -mindepth 1 -maxdepth 1 -type d -name '*_*' | wc -l) data dirs of ${d} where --langs match"
+    done
+    src() {  # this recipe's <split>_<lang> for every language, and the other recipes' that exist
+        for l in "${langs_arr[@]}"; do
+            echo "${datadir}/${1}_${l}"
+            for d in "${extra_dirs[@]}"; do
+                if [ -d "${d}/${1}_${l}" ]; then echo "${d}/${1}_${l}"; fi
+            done
+        done
+    }
     mapfile -t train_src < <(src train)
     mapfile -t dev_src < <(src dev)
     mapfile -t test_src < <(src test)
@@ -121,8 +133,6 @@ if [ "${feats_type}" = whisper ]; then
     if [ "${stage}" -le 4 ] && [ "${stop_stage}" -ge 4 ]; then
         for dset in "${train_set}" "${valid_set}" "${test_sets_arr[@]}"; do
             log "Stage 4: frozen Whisper encoder states of ${dset} -> ${dumpdir}/whisper/${dset}"
-            device=cpu
-            [ "${ngpu}" -gt 0 ] && device=cuda
             python -m lad.bin.dump_feats --data "${dumpdir}/raw/${dset}" \
                 --out "${dumpdir}/whisper/${dset}" --config "${first_config}" \
                 --nj "${nj}" --device "${device}"
@@ -151,9 +161,11 @@ data_args() {  # $1: train or valid, $2: data set
     echo "--${1}_data_path_and_name_and_type=${feats_dir}/${2}/utt2lang,lang,text"
 }
 
-for system in $(printf '%s\n' "${!configs[@]}" | sort); do
+exp_of() { echo "${expdir}/${1}${tag:+_${tag}}"; }
+
+for system in "${system_names[@]}"; do
     config="${configs[${system}]}"
-    exp="${expdir}/${system}${tag:+_${tag}}"
+    exp="$(exp_of "${system}")"
     stats="${exp}_stats"
     mapfile -t data_opts < <(data_args train "${train_set}"; data_args valid "${valid_set}")
     read -r -a extra <<< "${train_args}"
@@ -190,10 +202,55 @@ for system in $(printf '%s\n' "${!configs[@]}" | sort); do
     fi
 done
 
-for n in 8 9 10; do
-    if [ "${stage}" -le "${n}" ] && [ "${stop_stage}" -ge "${n}" ]; then
-        log "Stage ${n} (inference / scoring / pack) is not implemented yet"
-        exit 1
-    fi
-done
+read -r -a decode_launcher <<< "${decode_cmd}"
+read -r -a extra_inference <<< "${inference_args}"
+text_llm="${expdir}/text_llm${tag:+_${tag}}"  # the ceiling: the frozen LLM on the transcripts
+
+if [ "${stage}" -le 8 ] && [ "${stop_stage}" -ge 8 ]; then
+    [ -f "${inference_config}" ] || { log "no inference config ${inference_config}"; exit 1; }
+    for dset in "${test_sets_arr[@]}"; do
+        log "Stage 8: text-only LLM on the transcripts of ${dset} -> ${text_llm}/decode_${dset}"
+        mkdir -p "${text_llm}/decode_${dset}/logs"
+        logged "${text_llm}/decode_${dset}/logs/inference.log" "${decode_launcher[@]}" \
+            python -m lad.bin.lad_inference --text_only true \
+            --model_dir "$(exp_of "${system_names[0]}")" --config "${inference_config}" \
+            --data_dir "${feats_dir}/${dset}" --out "${text_llm}/decode_${dset}/responses.jsonl" \
+            --device "${device}" "${extra_inference[@]}"
+        for system in "${system_names[@]}"; do
+            exp="$(exp_of "${system}")"
+            decode="${exp}/decode_${dset}"
+            log "Stage 8: ${system} responds to the speech of ${dset} -> ${decode}"
+            mkdir -p "${decode}/logs"
+            logged "${decode}/logs/inference.log" "${decode_launcher[@]}" \
+                python -m lad.bin.lad_inference --model_dir "${exp}" \
+                --model_file "${exp}/${inference_model}" --config "${inference_config}" \
+                --data_dir "${feats_dir}/${dset}" --out "${decode}/responses.jsonl" \
+                --device "${device}" "${extra_inference[@]}"
+        done
+    done
+fi
+
+if [ "${stage}" -le 9 ] && [ "${stop_stage}" -ge 9 ]; then
+    for dset in "${test_sets_arr[@]}"; do
+        for system in "${system_names[@]}"; do
+            decode="$(exp_of "${system}")/decode_${dset}"
+            log "Stage 9: score ${decode}"
+            python -m lad.bin.score --decode_dir "${decode}" \
+                --text_responses "${text_llm}/decode_${dset}/responses.jsonl" \
+                --lang_list "${datadir}/lang_list"
+        done
+    done
+    python -m lad.bin.make_results --expdir "${expdir}" --test_sets "${test_sets_arr[@]}" \
+        --out "${expdir}/RESULTS.md" > /dev/null
+    log "Stage 9: results of all systems in ${expdir} -> ${expdir}/RESULTS.md"
+fi
+
+if [ "${stage}" -le 10 ] && [ "${stop_stage}" -ge 10 ]; then
+    for system in "${system_names[@]}"; do
+        exp="$(exp_of "${system}")"
+        log "Stage 10: pack ${exp}/${inference_model} -> ${exp}/packed"
+        python -m lad.bin.pack_model --exp "${exp}" --model_file "${inference_model}" \
+            --inference_config "${inference_config}" --out "${exp}/packed"
+    done
+fi
 log "Successfully finished stages ${stage}-${stop_stage}"

@@ -14,7 +14,7 @@ if [ -e "${target}" ]; then
 fi
 mkdir -p "${target}/local"
 rel="$(realpath --relative-to="$(realpath "${target}")" "${template}")"
-for f in lad.sh path.sh cmd.sh db.sh; do
+for f in lad.sh path.sh cmd.sh db.sh parse_options.sh; do
     ln -s "${rel}/${f}" "${target}/${f}"
 done
 ln -s "$(realpath --relative-to="$(realpath "${target}")" "${template}/../../../conf")" "${target}/conf"

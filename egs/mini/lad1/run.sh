@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # mini: LAD on a synthetic six-language ASR corpus (espeak-ng, offline), small real models.
 #   --scale mini (default): whisper-base + SmolLM2-135M-Instruct (tools/models, prepared
-#                           by tools/setup.sh), 200/20/30 utterances per language
+#                           by tools/setup.sh), 160/20/30 utterances per language
 #   --scale tiny:           tiny random backbones and a handful of utterances (CI)
 # Compare systems with --systems "ml_diva lad_hard lad_soft".
 set -euo pipefail
@@ -14,7 +14,7 @@ done
 
 case "${scale}" in
     tiny) sizes="--train_per_lang 8 --dev_per_lang 2 --test_per_lang 2"; langs="en de zh" ;;
-    mini) sizes="--train_per_lang 200 --dev_per_lang 20 --test_per_lang 30"; langs="en de es vi zh id" ;;
+    mini) sizes="--train_per_lang 160 --dev_per_lang 20 --test_per_lang 30"; langs="en de es vi zh id" ;;
     *) echo "$0: --scale must be tiny or mini" >&2; exit 2 ;;
 esac
 

@@ -11,18 +11,10 @@ dev_per_lang=20
 test_per_lang=30
 nj=2
 seed=0
-while [ $# -gt 0 ]; do
-    case "$1" in
-        --langs) langs="$2"; shift 2 ;;
-        --out) out="$2"; shift 2 ;;
-        --train_per_lang) train_per_lang="$2"; shift 2 ;;
-        --dev_per_lang) dev_per_lang="$2"; shift 2 ;;
-        --test_per_lang) test_per_lang="$2"; shift 2 ;;
-        --nj) nj="$2"; shift 2 ;;
-        --seed) seed="$2"; shift 2 ;;
-        *) echo "$0: unknown option $1" >&2; exit 2 ;;
-    esac
-done
+help_message="Usage: $0 [--option value ...]; options: langs out train_per_lang dev_per_lang test_per_lang nj seed"
+options=" langs out train_per_lang dev_per_lang test_per_lang nj seed "
+# shellcheck disable=SC1091
+. ./parse_options.sh
 python -m lad.bin.synth_corpus --out "${out}" --wav_dir "${out}/wav" --langs "${langs}" \
     --train_per_lang "${train_per_lang}" --dev_per_lang "${dev_per_lang}" \
     --test_per_lang "${test_per_lang}" --nj "${nj}" --seed "${seed}"

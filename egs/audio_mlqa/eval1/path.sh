@@ -1,0 +1,1 @@
+../../TEMPLATE/lad1/path.sh

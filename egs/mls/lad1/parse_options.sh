@@ -1,0 +1,1 @@
+../../TEMPLATE/lad1/parse_options.sh

@@ -1,0 +1,149 @@
+#!/usr/bin/env python3
+"""Greedy responses of a trained model to speech (stage 8, and for trying a model by hand).
+
+By hand, from a packed model (stage 10) or an experiment directory:
+    python -m lad.bin.lad_inference --model_dir exp/lad_hard/packed --wav a.wav \
+        [--instruction "Answer in one sentence."]
+
+Stage 8, a test set -> jsonl (one line per utterance: response, gate language, and fidelity
+to the text-only LLM at the response start: l_out, kl, top1_agree):
+    python -m lad.bin.lad_inference --model_dir exp/lad_hard \
+        --model_file exp/lad_hard/valid.loss.ave.pth --config conf/mini/decode.yaml \
+        --data_dir dump/whisper/test --out exp/lad_hard/decode_test/responses.jsonl
+
+The text-only LLM's responses to the transcripts (the ceiling), once per LLM:
+    python -m lad.bin.lad_inference --text_only true --model_dir exp/lad_hard \
+        --data_dir dump/whisper/test --out exp/text_llm/decode_test/responses.jsonl
+
+A finished --out is not redone while its inputs (weights, configs, data) are unchanged.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import os
+import time
+from pathlib import Path
+from typing import Optional
+
+import torch
+import yaml
+from espnet2.utils import config_argparse
+from espnet2.utils.types import str2bool, str_or_none
+
+from lad.data.kaldi import fingerprint, is_done, mark_done
+from lad.inference import SpeechLLM, TextLLM, iterate_data_dir, load_model, load_speech
+from lad.log import setup_logging
+from lad.model.backbones import load_llm
+
+
+def run_stamp(args, model_file: Optional[Path]) -> str:
+    """What the output depends on: weights, model config, decoding options, data."""
+    h = hashlib.sha256()
+    config = (args.model_dir / "config.yaml").read_bytes()
+    if args.text_only:  # only the LLM matters
+        h.update(json.dumps(yaml.safe_load(config)["llm"], sort_keys=True).encode())
+    else:
+        h.update(config + model_file.read_bytes())
+    scp = "feats.scp" if (args.data_dir / "feats.scp").is_file() else "wav.scp"
+    h.update(fingerprint(args.data_dir, ["text", "utt2lang", scp]).encode())
+    options = dict(
+        text_only=args.text_only,
+        instruction=args.instruction,
+        max_new_tokens=args.max_new_tokens,
+    )
+    h.update(json.dumps(options, sort_keys=True).encode())
+    return h.hexdigest()
+
+
+def decode_data_dir(args, model_file: Optional[Path]) -> None:
+    marker = args.out.with_name(args.out.name + ".done")
+    stamp = run_stamp(args, model_file)
+    if args.out.is_file() and is_done(marker, stamp):
+        logging.info(f"{args.out} is up to date")
+        return
+    if args.text_only:
+        spec = yaml.safe_load((args.model_dir / "config.yaml").read_text(encoding="utf-8"))["llm"]
+        llm, tokenizer = load_llm(spec)
+        responder = TextLLM(llm.to(args.device), tokenizer, args.instruction, args.max_new_tokens)
+    else:
+        model = load_model(args.model_dir, model_file, args.device)
+        responder = SpeechLLM(model, args.instruction, args.max_new_tokens)
+    total = len((args.data_dir / "text").read_text(encoding="utf-8").splitlines())
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = args.out.with_name(args.out.name + ".tmp")
+    start, done = time.time(), 0
+    with tmp.open("w", encoding="utf-8") as f:
+        for batch in iterate_data_dir(args.data_dir, args.batch_size):
+            if args.text_only:
+                results = [dict(response=r) for r in responder.respond(batch.texts)]
+            else:
+                results = responder.compare(batch.speech, batch.lengths, batch.texts)
+            for utt, lang, text, res in zip(
+                batch.utt_ids, batch.langs, batch.texts, results, strict=True
+            ):
+                record = dict(utt_id=utt, lang=lang, text=text, **res)
+                f.write(json.dumps(record, ensure_ascii=False) + "\n")
+            done += len(batch.utt_ids)
+            rate = done / (time.time() - start)
+            logging.info(f"{done}/{total} utterances ({rate:.2f}/s)")
+    os.replace(tmp, args.out)
+    mark_done(marker, stamp)
+    logging.info(f"wrote {args.out}")
+
+
+def respond_to_wav(args, model_file: Optional[Path]) -> None:
+    model = load_model(args.model_dir, model_file, args.device)
+    speech_llm = SpeechLLM(model, args.instruction, args.max_new_tokens)
+    wave = torch.from_numpy(load_speech(str(args.wav), feats=False))
+    z, probs = speech_llm.project(wave[None], torch.tensor([wave.numel()]))
+    if probs is not None:
+        ranked = sorted(zip(model.langs, probs[0].tolist(), strict=True), key=lambda x: -x[1])
+        logging.info("gate: " + ", ".join(f"{lang} {p:.2f}" for lang, p in ranked[:3]))
+    print(speech_llm.generate(z)[0])
+
+
+def get_parser() -> config_argparse.ArgumentParser:
+    parser = config_argparse.ArgumentParser(
+        description=__doc__, formatter_class=config_argparse.argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--model_dir", type=Path, required=True, help="holds config.yaml")
+    parser.add_argument(
+        "--model_file", type=str_or_none, default=None, help="weights (default model_dir/model.pth)"
+    )
+    parser.add_argument("--wav", type=Path, default=None, help="answer one audio file")
+    parser.add_argument("--data_dir", type=Path, default=None, help="a stage-3 or 4 directory")
+    parser.add_argument("--out", type=Path, default=None, help="jsonl output for --data_dir")
+    parser.add_argument("--text_only", type=str2bool, default=False, help="the LLM on the text")
+    parser.add_argument("--instruction", type=str_or_none, default=None, help="after the speech")
+    parser.add_argument("--max_new_tokens", type=int, default=64)
+    parser.add_argument("--batch_size", type=int, default=8)
+    parser.add_argument("--device", default="cuda" if torch.cuda.is_available() else "cpu")
+    return parser
+
+
+def main(argv: Optional[list[str]] = None) -> None:
+    parser = get_parser()
+    args = parser.parse_args(argv)
+    setup_logging()
+    model_file = Path(args.model_file) if args.model_file else None
+    if args.text_only:
+        model_file = None  # the frozen LLM alone
+    elif model_file is None:
+        model_file = args.model_dir / "model.pth"
+    if (args.wav is None) == (args.data_dir is None):
+        parser.error("give exactly one of --wav and --data_dir")
+    if args.wav is not None:
+        if args.text_only:
+            parser.error("--text_only needs --data_dir (the transcripts)")
+        respond_to_wav(args, model_file)
+    else:
+        if args.out is None:
+            parser.error("--data_dir needs --out")
+        decode_data_dir(args, model_file)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,220 @@
+"""Responses of a trained LAD model to speech, and of its frozen LLM to the transcript.
+
+    model = load_model(Path("exp/lad_hard"), Path("exp/lad_hard/valid.loss.ave.pth"))
+    speech_llm = SpeechLLM(model, instruction=None, max_new_tokens=64)
+    speech_llm.respond(speech, lengths)             # greedy responses to speech
+    speech_llm.compare(speech, lengths, texts)      # + fidelity to the text-only LLM
+
+Fidelity is measured where the distillation acts: at the position that predicts the first
+response token, the student (speech) and teacher (transcript) final hidden states (held-out
+L_OUT) and next-token distributions (KL(p_text || p_speech), top-1 agreement).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Optional
+
+import kaldiio
+import numpy as np
+import torch
+from transformers import PreTrainedModel, PreTrainedTokenizerBase
+
+from lad.data.audio import read_audio, to_mono_rate
+from lad.data.kaldi import read_kaldi_file
+from lad.model.lad_model import LADModel
+from lad.model.losses import next_token_kl, output_loss
+from lad.model.prompts import ChatPrompt, pad_rows
+from lad.tasks.lad import LADTask
+
+SAMPLE_RATE = 16000
+PACKED_WEIGHTS = "model.pth"
+
+
+def load_model(model_dir: Path, model_file: Optional[Path] = None, device: str = "cpu") -> LADModel:
+    """A model from ``<model_dir>/config.yaml`` (ESPnet's training config, or a packed
+    directory's) and its trainable weights (default ``<model_dir>/model.pth``). The weights
+    must match exactly; the frozen backbones come from the specs in the config."""
+    config = model_dir / "config.yaml"
+    model_file = model_file or model_dir / PACKED_WEIGHTS
+    for path in (config, model_file):
+        if not path.is_file():
+            raise FileNotFoundError(f"{path} not found (train with stage 7, pack with stage 10)")
+    model, _ = LADTask.build_model_from_file(config, None, device)
+    state = torch.load(model_file, map_location=device, weights_only=True)
+    model.load_state_dict(state, strict=True)  # frozen keys are allowed to be absent
+    logging.info(f"loaded {model_file} ({len(state)} tensors)")
+    return model.eval()
+
+
+def _decode(tokenizer: PreTrainedTokenizerBase, ids: torch.Tensor) -> list[str]:
+    return [t.strip() for t in tokenizer.batch_decode(ids, skip_special_tokens=True)]
+
+
+def _greedy(max_new_tokens: int, pad_id: int) -> dict:
+    return dict(max_new_tokens=max_new_tokens, do_sample=False, pad_token_id=pad_id)
+
+
+class TextLLM:
+    """The frozen LLM answering the transcript: the ceiling the student is distilled to."""
+
+    def __init__(
+        self,
+        llm: PreTrainedModel,
+        tokenizer: PreTrainedTokenizerBase,
+        instruction: Optional[str] = None,
+        max_new_tokens: int = 64,
+    ):
+        self.llm = llm.eval()
+        self.tokenizer = tokenizer
+        self.prompt = ChatPrompt(tokenizer, instruction)
+        self.generate_kwargs = _greedy(max_new_tokens, self.prompt.pad_id)
+
+    def token_lists(self, texts: list[str]) -> list[list[int]]:
+        out = self.tokenizer(texts, add_special_tokens=False).input_ids
+        for text, ids in zip(texts, out, strict=True):
+            if not ids:
+                raise ValueError(f"empty transcript: {text!r}")
+        return out
+
+    @torch.no_grad()
+    def respond(self, texts: list[str], prompts: Optional[list[ChatPrompt]] = None) -> list[str]:
+        """Greedy responses to the texts in the user turn (per-item prompts optional)."""
+        prompts = prompts or [self.prompt] * len(texts)
+        rows = [
+            p.text_rows([ids])[0] for p, ids in zip(prompts, self.token_lists(texts), strict=True)
+        ]
+        ids, mask = pad_rows(rows, self.prompt.pad_id, left=True)
+        device = self.llm.device
+        out = self.llm.generate(
+            input_ids=ids.to(device), attention_mask=mask.to(device), **self.generate_kwargs
+        )
+        return _decode(self.tokenizer, out[:, ids.size(1) :])
+
+
+class SpeechLLM:
+    """A trained LAD (or ML-DiVA) model answering speech with its frozen LLM."""
+
+    def __init__(
+        self, model: LADModel, instruction: Optional[str] = None, max_new_tokens: int = 64
+    ):
+        self.model = model.eval()
+        self.text = TextLLM(model.llm, model.tokenizer, instruction, max_new_tokens)
+        self.prompt = self.text.prompt
+
+    @property
+    def device(self) -> torch.device:
+        return self.model.query_bank.queries.device
+
+    @torch.no_grad()
+    def project(
+        self, speech: torch.Tensor, lengths: torch.Tensor
+    ) -> tuple[torch.Tensor, Optional[torch.Tensor]]:
+        """Speech (waveforms or encoder states) -> Z (B, L, d_llm), gate probabilities (B, K)."""
+        enc, mask = self.model.encode(speech.to(self.device), lengths.to(self.device))
+        z, logits = self.model.speech_to_llm(enc, mask)
+        return z, None if logits is None else logits.float().softmax(-1)
+
+    @torch.no_grad()
+    def generate(self, z: torch.Tensor, prompts: Optional[list[ChatPrompt]] = None) -> list[str]:
+        """Greedy responses from projected speech; per-item prompts are left-padded."""
+        llm = self.model.llm
+        embed = llm.get_input_embeddings()
+        if prompts is None:
+            embeds = self.prompt.student_embeds(embed, z)
+            mask = torch.ones(embeds.shape[:2], dtype=torch.long, device=embeds.device)
+        else:
+            rows = [p.student_embeds(embed, z[i : i + 1])[0] for i, p in enumerate(prompts)]
+            n = max(len(r) for r in rows)
+            embeds = z.new_zeros(len(rows), n, z.size(-1))
+            mask = torch.zeros(len(rows), n, dtype=torch.long, device=z.device)
+            for i, r in enumerate(rows):
+                embeds[i, n - len(r) :] = r
+                mask[i, n - len(r) :] = 1
+        out = llm.generate(inputs_embeds=embeds, attention_mask=mask, **self.text.generate_kwargs)
+        return _decode(self.model.tokenizer, out)  # only new tokens when given embeddings
+
+    def respond(
+        self,
+        speech: torch.Tensor,
+        lengths: torch.Tensor,
+        prompts: Optional[list[ChatPrompt]] = None,
+    ) -> list[str]:
+        return self.generate(self.project(speech, lengths)[0], prompts)
+
+    @torch.no_grad()
+    def compare(self, speech: torch.Tensor, lengths: torch.Tensor, texts: list[str]) -> list[dict]:
+        """Per utterance: response to speech, gate output, and fidelity to the transcript."""
+        model = self.model
+        z, probs = self.project(speech, lengths)
+        h_s = model.student_hidden(z, self.prompt)
+        token_lists = self.text.token_lists(texts)
+        ids, _ = pad_rows(token_lists, 0, left=False)
+        text_lengths = torch.tensor([len(t) for t in token_lists])
+        h_t = model.teacher_hidden(ids.to(self.device), text_lengths.to(self.device), self.prompt)
+        head = model.llm.get_output_embeddings()
+        logits_s, logits_t = head(h_s).float(), head(h_t).float()
+        l_out = output_loss(h_s.float(), h_t.float())
+        kl = next_token_kl(logits_t, logits_s)
+        top_s, top_t = logits_s.argmax(-1), logits_t.argmax(-1)
+        responses = self.generate(z)
+        out = []
+        for i, response in enumerate(responses):
+            item = dict(
+                response=response,
+                l_out=float(l_out[i]),
+                kl=float(kl[i]),
+                top1_agree=bool(top_s[i] == top_t[i]),
+                top1_speech=self.model.tokenizer.decode([int(top_s[i])]),
+                top1_text=self.model.tokenizer.decode([int(top_t[i])]),
+            )
+            if probs is not None:
+                item["gate"] = model.langs[int(probs[i].argmax())]
+                item["gate_probs"] = [round(float(p), 4) for p in probs[i]]
+            out.append(item)
+        return out
+
+
+# -- data ----------------------------------------------------------------------------
+@dataclass
+class Batch:
+    utt_ids: list[str]
+    speech: torch.Tensor  # (B, S) waveforms or (B, T, d_w) encoder states, zero-padded
+    lengths: torch.Tensor  # (B,)
+    texts: list[str]
+    langs: list[str]
+
+
+def load_speech(entry: str, feats: bool) -> np.ndarray:
+    """One wav.scp value (audio, resampled to 16 kHz mono) or feats.scp value (states)."""
+    if feats:
+        return np.asarray(kaldiio.load_mat(entry), dtype=np.float32)
+    wave, rate = read_audio(entry)
+    return to_mono_rate(wave, rate, SAMPLE_RATE)
+
+
+def pad_speech(arrays: list[np.ndarray]) -> tuple[torch.Tensor, torch.Tensor]:
+    lengths = torch.tensor([len(a) for a in arrays])
+    speech = torch.zeros((len(arrays), int(lengths.max()), *arrays[0].shape[1:]))
+    for i, a in enumerate(arrays):
+        speech[i, : len(a)] = torch.from_numpy(a)
+    return speech, lengths
+
+
+def iterate_data_dir(data_dir: Path, batch_size: int) -> Iterator[Batch]:
+    """Batches of a stage-3 (wav.scp) or stage-4 (feats.scp) directory with text, utt2lang."""
+    feats = (data_dir / "feats.scp").is_file()
+    scp = read_kaldi_file(data_dir / ("feats.scp" if feats else "wav.scp"))
+    text = read_kaldi_file(data_dir / "text")
+    lang = read_kaldi_file(data_dir / "utt2lang")
+    missing = [u for u in scp if u not in text or u not in lang]
+    if missing:
+        raise ValueError(f"{data_dir}: no text or utt2lang for {len(missing)} utts: {missing[:3]}")
+    utts = list(scp)
+    for start in range(0, len(utts), batch_size):
+        ids = utts[start : start + batch_size]
+        speech, lengths = pad_speech([load_speech(scp[u], feats) for u in ids])
+        yield Batch(ids, speech, lengths, [text[u] for u in ids], [lang[u] for u in ids])

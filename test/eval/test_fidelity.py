@@ -1,0 +1,60 @@
+import numpy as np
+import pytest
+
+from lad.data.jsonl import read_jsonl
+from lad.eval.fidelity import confusion, score
+
+
+def _rec(utt, lang, response, l_out, kl, agree, gate=None):
+    r = dict(utt_id=utt, lang=lang, response=response, l_out=l_out, kl=kl, top1_agree=agree)
+    if gate is not None:
+        r["gate"] = gate
+    return r
+
+
+RECORDS = [
+    _rec("a1", "en", "hello there", 1.0, 0.5, True, "en"),
+    _rec("a2", "en", "good morning", 3.0, 1.5, False, "de"),
+    _rec("b1", "de", "guten Tag", 2.0, 0.0, True, "de"),
+]
+TEXT = [
+    dict(utt_id="a1", response="hello there"),
+    dict(utt_id="a2", response="good morning"),
+    dict(utt_id="b1", response="xyz"),
+]
+
+
+def test_score_per_language_and_macro_average():
+    s = score(RECORDS, TEXT)
+    en, de = s["langs"]["en"], s["langs"]["de"]
+    assert (en["n"], en["l_out"], en["kl"], en["top1"], en["lid"]) == (2, 2.0, 1.0, 50.0, 50.0)
+    assert (de["n"], de["l_out"], de["kl"], de["top1"], de["lid"]) == (1, 2.0, 0.0, 100.0, 100.0)
+    assert en["chrf"] == pytest.approx(100.0)  # identical responses
+    assert de["chrf"] < 5.0  # nothing in common
+    avg = s["avg"]
+    assert avg["n"] == 3
+    assert avg["top1"] == pytest.approx(75.0)  # macro: (50 + 100) / 2, not 2/3
+    assert avg["lid"] == pytest.approx(75.0)
+
+
+def test_no_gate_gives_no_lid_and_missing_text_is_an_error():
+    plain = [{k: v for k, v in r.items() if k != "gate"} for r in RECORDS]
+    assert score(plain, TEXT)["avg"]["lid"] is None
+    with pytest.raises(ValueError, match="no text-only response for 1"):
+        score(RECORDS, TEXT[:2])
+
+
+def test_confusion_counts_true_by_chosen():
+    m = confusion(RECORDS, ["en", "de", "zh"])
+    assert m.tolist() == [[1, 1, 0], [0, 1, 0], [0, 0, 0]]
+    assert m.dtype == np.int64
+
+
+def test_read_jsonl_names_file_and_line(tmp_path):
+    path = tmp_path / "r.jsonl"
+    path.write_text('{"utt_id": "a", "lang": "en"}\n{"utt_id": "b"}\n')
+    with pytest.raises(ValueError, match=r"r.jsonl:2: missing \['lang'\]"):
+        read_jsonl(path, ("utt_id", "lang"))
+    path.write_text("{not json\n")
+    with pytest.raises(ValueError, match=r"r.jsonl:1: not JSON"):
+        read_jsonl(path)
