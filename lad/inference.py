@@ -134,6 +134,7 @@ class SpeechLLM:
             for i, r in enumerate(rows):
                 embeds[i, n - len(r) :] = r
                 mask[i, n - len(r) :] = 1
+        embeds = embeds.to(self.model.llm_dtype)
         out = llm.generate(inputs_embeds=embeds, attention_mask=mask, **self.text.generate_kwargs)
         return _decode(self.model.tokenizer, out)  # only new tokens when given embeddings
 

@@ -52,6 +52,9 @@ class LADConfig:
     kl_weight: float = 0.0  # exact next-token KL, beyond the paper
     teacher_forcing: bool = True  # scheduled teacher forcing of the bank choice
     total_updates: Optional[int] = None  # schedule length; None: LADTask counts it
+    # dtype of the frozen encoder and LLM (e.g. bfloat16 under bf16 autocast on GPUs),
+    # kept when ESPnet casts the model to --train_dtype; None: the model's dtype
+    frozen_dtype: Optional[str] = None
 
     @classmethod
     def from_dict(cls, conf: dict[str, Any]) -> LADConfig:
@@ -62,6 +65,11 @@ class LADConfig:
         config = cls(**conf)
         if config.routing not in ROUTINGS:
             raise ValueError(f"model_conf.routing must be one of {ROUTINGS}: {config.routing!r}")
+        if config.frozen_dtype not in (None, "float32", "bfloat16", "float16"):
+            raise ValueError(
+                f"model_conf.frozen_dtype must be float32, bfloat16 or float16: "
+                f"{config.frozen_dtype!r}"
+            )
         return config
 
 
@@ -97,8 +105,25 @@ class LADModel(AbsESPnetModel):
         self.total_updates = conf.total_updates or 0
         self._register_state_dict_hook(_drop_frozen_keys)
         self.register_load_state_dict_post_hook(_allow_missing_frozen_keys)
+        self.frozen_dtype = getattr(torch, conf.frozen_dtype) if conf.frozen_dtype else None
+        self._cast_frozen()
 
     # -- bookkeeping -----------------------------------------------------------------
+    def to(self, *args, **kwargs) -> LADModel:
+        """As nn.Module.to, but the frozen backbones keep model_conf.frozen_dtype."""
+        super().to(*args, **kwargs)
+        self._cast_frozen()
+        return self
+
+    def _cast_frozen(self) -> None:
+        if self.frozen_dtype is not None:
+            self.encoder.to(self.frozen_dtype)
+            self.llm.to(self.frozen_dtype)
+
+    @property
+    def llm_dtype(self) -> torch.dtype:
+        return self.llm.get_input_embeddings().weight.dtype
+
     def train(self, mode: bool = True) -> LADModel:
         super().train(mode)
         self.encoder.eval()
@@ -128,7 +153,8 @@ class LADModel(AbsESPnetModel):
             mask = padding_mask(speech_lengths, speech.size(1))
             return speech.to(self.query_bank.queries.dtype), mask
         with torch.no_grad():
-            return self.encoder(speech, speech_lengths)
+            enc, mask = self.encoder(speech, speech_lengths)
+        return enc.to(self.query_bank.queries.dtype), mask
 
     def speech_to_llm(
         self,
@@ -154,7 +180,7 @@ class LADModel(AbsESPnetModel):
         prompt: another template rendering (e.g. with an instruction); default the training one.
         """
         embeds = (prompt or self.prompt).student_embeds(self.llm.get_input_embeddings(), z)
-        out = self.llm.get_decoder()(inputs_embeds=embeds, use_cache=False)
+        out = self.llm.get_decoder()(inputs_embeds=embeds.to(self.llm_dtype), use_cache=False)
         return out.last_hidden_state[:, -1]
 
     def teacher_hidden(
@@ -190,7 +216,7 @@ class LADModel(AbsESPnetModel):
             h_t = self.teacher_hidden(text, text_lengths)
             text_embeds = self.llm.get_input_embeddings()(text)  # (B, N, d_llm)
 
-        l_out = output_loss(h_s, h_t.to(h_s.dtype)).mean()
+        l_out = output_loss(h_s.float(), h_t.float()).mean()
         l_in = input_loss(z, text_embeds, text_lengths).mean()
         loss = c.out_weight * l_out + c.in_weight * l_in
         stats: dict[str, Optional[torch.Tensor]] = dict(l_out=l_out.detach(), l_in=l_in.detach())

@@ -169,3 +169,25 @@ def test_precomputed_encoder_states_give_the_same_loss():
     assert torch.allclose(loss_wave, loss_feats, atol=1e-2)
     with pytest.raises(ValueError, match="do not match the encoder"):
         model(**dict(batch, speech=torch.zeros(3, 10, 2), speech_lengths=torch.tensor([10, 5, 2])))
+
+
+def test_frozen_dtype_survives_espnet_cast_and_trains():
+    """model_conf.frozen_dtype keeps the frozen backbones in bf16 through the .to(dtype)
+    ESPnet applies (--train_dtype); the trainable parts stay float32 and get gradients, and
+    the loss stays close to the float32 model's."""
+    ref = build_model("lad_hard")
+    model = build_model("lad_hard", ["--model_conf", "frozen_dtype=bfloat16"])
+    model.to(dtype=torch.float32)  # what ESPnet's trainer does with --train_dtype float32
+    assert {p.dtype for p in model.encoder.parameters()} == {torch.bfloat16}
+    assert {p.dtype for p in model.llm.parameters()} == {torch.bfloat16}
+    assert {p.dtype for p in model.trainable_parameters()} == {torch.float32}
+    model.load_state_dict(ref.state_dict())  # same trainable weights as the reference
+    batch = fake_batch(model)
+    loss, stats, _ = model(**batch)
+    loss.backward()
+    assert all(p.grad is not None for p in model.qformer.parameters() if p.requires_grad)
+    ref_loss, _, _ = ref(**batch)
+    assert loss.item() == pytest.approx(ref_loss.item(), rel=0.05)
+    assert loss.item() != ref_loss.item()  # bf16 backbones really ran
+    with pytest.raises(ValueError, match="frozen_dtype must be"):
+        build_model("lad_hard", ["--model_conf", "frozen_dtype=int8"])
