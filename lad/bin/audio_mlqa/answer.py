@@ -36,13 +36,17 @@ SYSTEMS = ("lad", "text", "cascade")
 _LEAD_IN = re.compile(r"^\s*(?:\*\*)?(?:final\s+)?(?:answer|antwort|respuesta|trả lời|答案|回答)"
                       r"(?:\*\*)?\s*[:：]\s*|^\s*the answer is\s*", re.IGNORECASE)  # fmt: skip
 _EDGE = "\"'“”‘’«»「」『』*`.。!！?？,，;；:： \t"
+_QUOTED = re.compile(r"[\"“«「『]([^\"”»」』]+)[\"”»」』]")
 
 
 def extract_answer(response: str) -> str:
     """The short answer in a free-form response: its first non-empty line, without a
-    lead-in such as "Answer:" and without surrounding quotes and final punctuation."""
+    lead-in such as "Answer:"; when the line quotes something (`The answer is "X".`), the
+    last quoted span; without surrounding quotes and final punctuation."""
     line = next((ln for ln in response.splitlines() if ln.strip()), "")
-    return _LEAD_IN.sub("", line, count=1).strip(_EDGE)
+    line = _LEAD_IN.sub("", line, count=1)
+    quoted = _QUOTED.findall(line)
+    return (quoted[-1] if quoted else line).strip(_EDGE)
 
 
 def render(template: str, item: dict) -> str:
