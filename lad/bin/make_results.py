@@ -18,6 +18,7 @@ from typing import Optional
 
 import yaml
 
+from lad.data.files import write_text
 from lad.eval.environment import environment
 from lad.log import setup_logging
 
@@ -60,10 +61,7 @@ def table(names: list[str], scores: dict[str, dict], key: str, ceiling: Optional
 
 def results(expdir: Path, test_sets: list[str]) -> str:
     lines = ["# RESULTS", "", "## Environment", *environment(), ""]
-    systems = sorted(
-        p.parent.parent.parent.name for p in expdir.glob("*/decode_*/score/scores.json")
-    )
-    systems = sorted(set(systems))
+    systems = sorted({p.parents[2].name for p in expdir.glob("*/decode_*/score/scores.json")})
     if not systems:
         raise FileNotFoundError(f"no {expdir}/*/decode_*/score/scores.json: run stages 8-9")
     lines += ["## Systems", "", "| system | gate | routing | queries L | epochs | lr | speech "
@@ -111,9 +109,7 @@ def main(argv: Optional[list[str]] = None) -> None:
     args = get_parser().parse_args(argv)
     setup_logging()
     text = results(args.expdir, args.test_sets)
-    tmp = args.out.with_name(args.out.name + ".tmp")
-    tmp.write_text(text + "\n", encoding="utf-8")
-    tmp.replace(args.out)
+    write_text(args.out, text + "\n")
     print(text)
 
 

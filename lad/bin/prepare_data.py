@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Optional
 
 from lad.data.corpus import SPLITS, Split
+from lad.data.files import write_text
 from lad.data.kaldi import is_done, mark_done, validate_data_dir, write_data_dir
 from lad.log import setup_logging
 
@@ -43,12 +44,10 @@ def write_splits(splits: dict[str, Split], out: Path, lang: str) -> dict[str, Co
             write_data_dir(dst, split.utts)
             validate_data_dir(dst)
         dst.mkdir(parents=True, exist_ok=True)
-        tmp = dst / "skipped.tmp"
-        tmp.write_text(
+        write_text(
+            dst / "skipped",
             "".join(f"{s.where}\t{s.reason}\t{s.detail}\n" for s in split.skipped),
-            encoding="utf-8",
         )
-        tmp.replace(dst / "skipped")
         summary[name] = Counter(s.reason for s in split.skipped)
         reasons = ", ".join(f"{n} {r}" for r, n in sorted(summary[name].items())) or "none"
         logging.info(f"{dst}: kept {len(split.utts)}, skipped {len(split.skipped)} ({reasons})")

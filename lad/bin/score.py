@@ -11,13 +11,11 @@ the gate's language choice; systems without a gate have none) and prints the sco
 from __future__ import annotations
 
 import argparse
-import json
 import logging
-import os
 from pathlib import Path
 from typing import Optional
 
-from lad.data.jsonl import read_jsonl
+from lad.data.files import read_jsonl, write_json
 from lad.data.kaldi import write_kaldi_file
 from lad.data.preprocessor import read_lang_list
 from lad.eval.fidelity import METRICS, confusion, plot_confusion, score
@@ -50,10 +48,7 @@ def main(argv: Optional[list[str]] = None) -> None:
     text_records = read_jsonl(args.text_responses, ("utt_id", "response"))
     scores = score(records, text_records)
     out = args.decode_dir / "score"
-    out.mkdir(parents=True, exist_ok=True)
-    tmp = out / "scores.json.tmp"
-    tmp.write_text(json.dumps(scores, indent=2) + "\n", encoding="utf-8")
-    os.replace(tmp, out / "scores.json")
+    write_json(out / "scores.json", scores)
     if any("gate" in r for r in records):
         langs = read_lang_list(args.lang_list)
         matrix = confusion(records, langs)

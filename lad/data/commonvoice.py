@@ -30,11 +30,10 @@ from __future__ import annotations
 
 import csv
 import logging
-import re
 from pathlib import Path, PurePosixPath
 from typing import Optional, Union
 
-from lad.data.corpus import Skip, Split
+from lad.data.corpus import Skip, Split, one_line, safe_id
 from lad.data.kaldi import Utterance
 from lad.data.langcodes import to_iso639_1
 
@@ -110,16 +109,6 @@ def derive_lang(root: Path, tables: dict[str, tuple[Path, list[Row]]]) -> str:
         ) from None
 
 
-def sanitise(name: str) -> str:
-    """Characters outside [A-Za-z0-9_.-] -> "-" (ids must be whitespace-free)."""
-    return re.sub(r"[^A-Za-z0-9_.-]", "-", name)
-
-
-def clean_text(text: str) -> str:
-    """Verbatim but one line: runs of newlines/tabs -> one space, surrounding space stripped."""
-    return re.sub(r"[\r\n\t]+", " ", text).strip()
-
-
 def net_votes(row: dict[str, str], where: str) -> int:
     """up_votes - down_votes; a cell that is not an integer is an error naming file:line."""
     try:
@@ -135,15 +124,15 @@ def row_to_utt(
     row: dict[str, str], where: str, clips: Path, lang: str, min_votes: Optional[int]
 ) -> Union[Utterance, Skip]:
     """One well-formed row -> an utterance, or the Skip saying why not."""
-    text = clean_text(row["sentence"])
+    text = one_line(row["sentence"])
     if not text:
         return Skip(where, "empty transcript", row["path"])
     if min_votes is not None:
         votes = net_votes(row, where)
         if votes < min_votes:
             return Skip(where, "votes", f"{votes} < {min_votes}")
-    spk = f"{TAG}_{lang}_{sanitise(row['client_id'])}"
-    utt_id = f"{spk}_{sanitise(PurePosixPath(row['path']).stem)}"
+    spk = f"{TAG}_{lang}_{safe_id(row['client_id'])}"
+    utt_id = f"{spk}_{safe_id(PurePosixPath(row['path']).stem)}"
     return Utterance(utt_id, str(clips / row["path"]), text, spk, lang)
 
 

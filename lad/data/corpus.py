@@ -7,6 +7,7 @@ command-line front is ``python -m lad.bin.prepare_data``.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 from lad.data.kaldi import Utterance
@@ -25,3 +26,17 @@ class Skip:
 class Split:
     utts: list[Utterance] = field(default_factory=list)
     skipped: list[Skip] = field(default_factory=list)
+
+
+_LINE_BREAKS = re.compile(r"[\t\r\n]+")
+_UNSAFE_ID = re.compile(r"[^A-Za-z0-9_.-]")
+
+
+def one_line(text: str) -> str:
+    """A transcript verbatim but on one line: runs of tabs/newlines -> one space, stripped."""
+    return _LINE_BREAKS.sub(" ", text).strip()
+
+
+def safe_id(name: str) -> str:
+    """Characters outside [A-Za-z0-9_.-] -> "-" (Kaldi ids must be whitespace-free)."""
+    return _UNSAFE_ID.sub("-", name)

@@ -29,14 +29,13 @@ A split without its tsv gives an empty Split.
 from __future__ import annotations
 
 import logging
-import re
 import shutil
 import tarfile
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import Optional, Union
 
-from lad.data.corpus import SPLITS, Skip, Split
+from lad.data.corpus import SPLITS, Skip, Split, one_line, safe_id
 from lad.data.kaldi import Utterance
 from lad.data.langcodes import to_iso639_1
 
@@ -46,8 +45,6 @@ COLUMNS = (
     "num_samples", "gender",
 )  # fmt: skip
 
-_LINE_BREAKS = re.compile(r"[\t\r\n]+")
-_UNSAFE_ID = re.compile(r"[^A-Za-z0-9_.-]")
 
 logger = logging.getLogger(__name__)
 
@@ -76,7 +73,7 @@ def parse_line(line: str, lineno: int, where: str) -> Union[Row, Skip]:
     sentence_id, file_name, raw = fields[0].strip(), fields[1].strip(), fields[2]
     if not sentence_id or not file_name or "/" in file_name or file_name in (".", ".."):
         return Skip(where, "malformed row", f"bad id or file_name: {sentence_id!r} {file_name!r}")
-    text = _LINE_BREAKS.sub(" ", raw.strip())
+    text = one_line(raw)
     if not text:
         return Skip(where, "empty transcript", file_name)
     return Row(lineno, sentence_id, file_name, text)
@@ -161,7 +158,7 @@ def prepare_split(root: Path, split: str, lang: str, extract_dir: Optional[Path]
             skipped.append(Skip(f"{tsv}:{row.lineno}", "missing audio", str(wav)))
             continue
         stem = PurePosixPath(row.file_name).stem
-        utt_id = _UNSAFE_ID.sub("-", f"{CORPUS_TAG}_{lang}_{row.sentence_id}_{stem}")
+        utt_id = safe_id(f"{CORPUS_TAG}_{lang}_{row.sentence_id}_{stem}")
         utts.append(Utterance(utt_id, str(wav), row.text, utt_id, lang))
     skipped.sort(key=lambda s: int(s.where.rpartition(":")[2]))
     return Split(utts, skipped)

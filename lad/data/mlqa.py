@@ -14,10 +14,11 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 import random
 from collections.abc import Iterable, Sequence
 from pathlib import Path
+
+from lad.data.files import write_jsonl
 
 SPLITS = ("dev", "test")
 LANGS = ("en", "de", "es", "ar", "hi", "vi", "zh")  # the seven MLQA languages
@@ -114,16 +115,9 @@ def build_manifest(
 
 def write_manifest(path: Path, items: Iterable[dict]) -> int:
     """Write jsonl (UTF-8, one item a line) to a temporary name, then rename; return the count."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(path.name + ".tmp")
-    n = 0
-    with open(tmp, "w", encoding="utf-8") as f:
-        for item in items:
-            f.write(json.dumps(item, ensure_ascii=False) + "\n")
-            n += 1
-    os.replace(tmp, path)
-    return n
+    items = list(items)
+    write_jsonl(path, items)
+    return len(items)
 
 
 def read_manifest(path: Path, required: Sequence[str] = ("id", "lang", "question")) -> list[dict]:

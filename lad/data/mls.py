@@ -29,7 +29,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Optional, Union
 
-from lad.data.corpus import SPLITS, Skip, Split
+from lad.data.corpus import SPLITS, Skip, Split, one_line
 from lad.data.kaldi import Utterance
 from lad.data.langcodes import to_iso639_1
 
@@ -42,7 +42,6 @@ SUBSETS = ("full", "9h", "1h")
 AUDIO_SUFFIXES = (".flac", ".opus")  # in order of preference
 
 _ID = re.compile(r"^(?P<spk>[0-9]+)_(?P<book>[0-9]+)_(?P<seg>[0-9]+)$")
-_LINE_BREAKS = re.compile(r"[\t\r\n]+")
 
 logger = logging.getLogger(__name__)
 
@@ -74,7 +73,7 @@ def parse_line(line: str, where: str) -> Union[Row, Skip]:
     match = _ID.match(mls_id.strip())
     if not tab or match is None:
         return Skip(where, "malformed row", f"expected '<spk>_<book>_<seg>\\t<text>': {line!r}")
-    text = _LINE_BREAKS.sub(" ", text.strip())
+    text = one_line(text)
     return Row(where, match.group(0), match["spk"], match["book"], text)
 
 

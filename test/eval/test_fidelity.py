@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from lad.data.jsonl import read_jsonl
+from lad.data.files import read_jsonl
 from lad.eval.fidelity import confusion, score
 
 

@@ -13,7 +13,7 @@ import soundfile as sf
 import torch
 from espnet2.utils.yaml_no_alias_safe_dump import yaml_no_alias_safe_dump
 
-from lad.data.jsonl import read_jsonl
+from lad.data.files import read_jsonl
 from lad.tasks.lad import LADTask
 from test.conftest import REPO, TINY_CONF
 from test.fixtures_mlqa import write_mlqa

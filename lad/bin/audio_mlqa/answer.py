@@ -25,7 +25,7 @@ from pathlib import Path
 import torch
 import yaml
 
-from lad.data.jsonl import read_jsonl, write_jsonl
+from lad.data.files import read_jsonl, write_jsonl
 from lad.data.kaldi import is_done, mark_done
 from lad.inference import SpeechLLM, TextLLM, load_model, load_speech, pad_speech
 from lad.model.backbones import load_llm

@@ -30,7 +30,7 @@ from collections import defaultdict
 from pathlib import Path
 from typing import Optional
 
-from lad.data.jsonl import read_jsonl, write_jsonl
+from lad.data.files import read_jsonl, write_json, write_jsonl
 from lad.eval.judge import (
     build_judge,
     format_prompt,
@@ -130,12 +130,6 @@ def summarize(records: list[dict]) -> dict:
         n=len(records),
         failures=sum(v["failures"] for v in langs.values()),
     )
-
-
-def write_json(path: Path, obj: dict) -> None:
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(json.dumps(obj, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
-    os.replace(tmp, path)
 
 
 def run(args: argparse.Namespace) -> None:

@@ -17,7 +17,7 @@ from collections import Counter
 from pathlib import Path
 from typing import Optional
 
-from lad.data.jsonl import read_jsonl
+from lad.data.files import read_jsonl, write_text
 from lad.eval.environment import environment
 
 
@@ -114,7 +114,5 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> None:
     text = report(args.expdir, args.systems, args.baseline, args.manifest)
-    tmp = args.out.with_name(args.out.name + ".tmp")
-    tmp.write_text(text + "\n", encoding="utf-8")
-    tmp.replace(args.out)
+    write_text(args.out, text + "\n")
     print(text)

@@ -20,11 +20,10 @@ from __future__ import annotations
 import argparse
 import json
 import logging
-import os
 import sys
 from pathlib import Path
 
-from lad.data.jsonl import read_jsonl
+from lad.data.files import read_jsonl, write_json
 from lad.eval.mlqa import LANGS, evaluate, score_items
 
 EXPECTED_VERSION = "1.0"
@@ -80,10 +79,7 @@ def run_recipe(manifest: Path, answers_path: Path, out: Path) -> dict:
     if extra:
         logging.warning(f"{answers_path}: {len(extra)} answers are not in {manifest}, ignored")
     scores = score_items(items, answers)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = out.with_name(out.name + ".tmp")
-    tmp.write_text(json.dumps(scores, indent=2) + "\n", encoding="utf-8")
-    os.replace(tmp, out)
+    write_json(out, scores)
     print(format_scores(scores))
     logging.info(f"wrote {out}")
     return scores

@@ -28,6 +28,7 @@ from pathlib import Path
 import soundfile as sf
 import yaml
 
+from lad.data.files import write_text
 from lad.data.mlqa import read_manifest, write_manifest
 from lad.tts.backends import SAMPLE_RATE, AbsTTS, build_tts, load_tts_config
 
@@ -98,10 +99,7 @@ def check_config(wav_dir: Path, config: dict) -> None:
                 "remove it or choose another --wav_dir"
             )
         return
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(yaml.safe_dump(config, allow_unicode=True, sort_keys=True), encoding="utf-8")
-    os.replace(tmp, path)
+    write_text(path, yaml.safe_dump(config, allow_unicode=True, sort_keys=True))
 
 
 def speak_all(tts: AbsTTS, jobs: Sequence[Job], nj: int = 1) -> Iterator[tuple[str, bool]]:

@@ -1,5 +1,5 @@
-"""jsonl files (one JSON object per line): read with errors naming file and line, write
-atomically."""
+"""Files written atomically (temporary name, then rename) and jsonl files (one JSON object
+per line) read with errors naming the file and line."""
 
 from __future__ import annotations
 
@@ -7,7 +7,20 @@ import json
 import os
 from collections.abc import Iterable
 from pathlib import Path
-from typing import Union
+from typing import Any, Union
+
+
+def write_text(path: Union[str, Path], text: str) -> None:
+    """Write ``text`` to a temporary name next to ``path``, then rename (parents made)."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_text(text, encoding="utf-8")
+    os.replace(tmp, path)
+
+
+def write_json(path: Union[str, Path], obj: Any) -> None:
+    write_text(path, json.dumps(obj, indent=2, ensure_ascii=False) + "\n")
 
 
 def read_jsonl(path: Union[str, Path], required: tuple[str, ...] = ()) -> list[dict]:
@@ -28,10 +41,4 @@ def read_jsonl(path: Union[str, Path], required: tuple[str, ...] = ()) -> list[d
 
 
 def write_jsonl(path: Union[str, Path], records: Iterable[dict]) -> None:
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(path.name + ".tmp")
-    with tmp.open("w", encoding="utf-8") as f:
-        for record in records:
-            f.write(json.dumps(record, ensure_ascii=False) + "\n")
-    os.replace(tmp, path)
+    write_text(path, "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records))
