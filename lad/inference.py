@@ -25,8 +25,9 @@ from transformers import PreTrainedModel, PreTrainedTokenizerBase
 
 from lad.data.audio import read_audio, to_mono_rate
 from lad.data.kaldi import read_kaldi_file
+from lad.model.frozen_llm import FrozenLLM
 from lad.model.lad_model import LADModel
-from lad.model.losses import next_token_kl, output_loss
+from lad.model.losses import next_token_kl, output_loss, query_token_accuracy
 from lad.model.prompts import ChatPrompt, pad_rows
 from lad.tasks.lad import LADTask
 
@@ -50,6 +51,16 @@ def load_model(model_dir: Path, model_file: Optional[Path] = None, device: str =
     return model.eval()
 
 
+def add_decode_options(parser) -> None:
+    """The decoding options of stage 8's entry points (also keys of conf/<scale>/decode.yaml)."""
+    from espnet2.utils.types import str_or_none
+
+    parser.add_argument("--instruction", type=str_or_none, default=None, help="after the input")
+    parser.add_argument("--max_new_tokens", type=int, default=64)
+    parser.add_argument("--batch_size", type=int, default=8)
+    parser.add_argument("--device", default="cuda" if torch.cuda.is_available() else "cpu")
+
+
 def _decode(tokenizer: PreTrainedTokenizerBase, ids: torch.Tensor) -> list[str]:
     return [t.strip() for t in tokenizer.batch_decode(ids, skip_special_tokens=True)]
 
@@ -71,6 +82,7 @@ class TextLLM:
         self.llm = llm.eval()
         self.tokenizer = tokenizer
         self.prompt = ChatPrompt(tokenizer, instruction)
+        self.frozen_llm = FrozenLLM(self.llm)
         self.generate_kwargs = _greedy(max_new_tokens, self.prompt.pad_id)
 
     def token_lists(self, texts: list[str]) -> list[list[int]]:
@@ -93,6 +105,17 @@ class TextLLM:
             input_ids=ids.to(device), attention_mask=mask.to(device), **self.generate_kwargs
         )
         return _decode(self.tokenizer, out[:, ids.size(1) :])
+
+    @torch.no_grad()
+    def hidden(self, texts: list[str]) -> torch.Tensor:
+        """Final hidden states (B, d_llm) at the position that predicts the first response
+        token, each text as the user turn: prefix ; text ; suffix (the training teacher's
+        pass, with the prefix cache). An empty text is an empty user turn: prefix ; suffix."""
+        token_lists = self.tokenizer(texts, add_special_tokens=False).input_ids
+        text, _ = pad_rows(token_lists, self.prompt.pad_id, left=False)  # (B, N)
+        lengths = torch.tensor([len(t) for t in token_lists])  # (B,)
+        device = self.llm.device
+        return self.frozen_llm.teacher_hidden(self.prompt, text.to(device), lengths.to(device))
 
 
 class SpeechLLM:
@@ -123,9 +146,12 @@ class SpeechLLM:
         """Greedy responses from projected speech; per-item prompts are left-padded."""
         llm = self.model.llm
         embed = llm.get_input_embeddings()
-        if prompts is None:
+        kwargs = {}
+        if prompts is None:  # one prompt, no padding: the prefix comes from its cache
             embeds = self.prompt.student_embeds(embed, z)
             mask = torch.ones(embeds.shape[:2], dtype=torch.long, device=embeds.device)
+            if self.model.frozen_llm.prefix_cache:
+                kwargs["cache"] = self.model.frozen_llm.prefix_cache_for(self.prompt, z.size(0))
         else:
             rows = [p.student_embeds(embed, z[i : i + 1])[0] for i, p in enumerate(prompts)]
             n = max(len(r) for r in rows)
@@ -135,7 +161,9 @@ class SpeechLLM:
                 embeds[i, n - len(r) :] = r
                 mask[i, n - len(r) :] = 1
         embeds = embeds.to(self.model.llm_dtype)
-        out = llm.generate(inputs_embeds=embeds, attention_mask=mask, **self.text.generate_kwargs)
+        out = llm.generate(
+            inputs_embeds=embeds, attention_mask=mask, **kwargs, **self.text.generate_kwargs
+        )
         return _decode(self.model.tokenizer, out)  # only new tokens when given embeddings
 
     def respond(
@@ -161,6 +189,8 @@ class SpeechLLM:
         l_out = output_loss(h_s.float(), h_t.float())
         kl = next_token_kl(logits_t, logits_s)
         top_s, top_t = logits_s.argmax(-1), logits_t.argmax(-1)
+        embedding = model.llm.get_input_embeddings().weight
+        q2t = query_token_accuracy(z, ids.to(self.device), text_lengths, embedding)
         responses = self.generate(z)
         out = []
         for i, response in enumerate(responses):
@@ -169,6 +199,7 @@ class SpeechLLM:
                 l_out=float(l_out[i]),
                 kl=float(kl[i]),
                 top1_agree=bool(top_s[i] == top_t[i]),
+                q2t_acc=float(q2t[i]),
                 top1_speech=self.model.tokenizer.decode([int(top_s[i])]),
                 top1_text=self.model.tokenizer.decode([int(top_t[i])]),
             )

@@ -2,15 +2,24 @@
 """Benchmark: time of one training step (forward + backward + optimizer) of a config.
 
     python -m lad.bin.bench_step --config conf/mini/lad_hard.yaml --batch_size 8 --seconds 3
+    python -m lad.bin.bench_step --config conf/mini/lad_hard.yaml --compare [--profile]
 
 Prints one line per input kind, side by side: raw waveforms (the encoder runs in the
-step) and precomputed encoder states (stage 4), with their ratio. Synthetic noise input
-and random byte transcripts of a typical length; numbers are for sizing recipes.
+step) and precomputed encoder states (stage 4), with their ratio. With --compare, three
+training paths on the same batches instead:
+    diva    waveforms padded to 30 s through the encoder, the teacher pass every step, the
+            full prompt every pass (DiVA's path)
+    stage4  stage-4 encoder states, the teacher pass every step, the full prompt
+    cached  stage-4 encoder states, the stage-5 teacher cache and the prompt-prefix cache
+(the last line is JSON: {"s_per_step": {...}, "speedup": {...}, ...}); --profile adds
+torch.profiler's table of the cached step. Synthetic noise input and random transcripts
+of a typical length; numbers are for sizing recipes.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import time
 from pathlib import Path
 from typing import Optional
@@ -34,6 +43,9 @@ def get_parser() -> argparse.ArgumentParser:
     parser.add_argument("--amp", choices=("none", "bf16"), default="none", help="autocast")
     parser.add_argument("--whisper", default=None, help="override the config's spec")
     parser.add_argument("--llm", default=None, help="override, e.g. '{config: {...}}'")
+    parser.add_argument("--compare", action="store_true", help="diva / stage4 / cached")
+    parser.add_argument("--profile", action="store_true", help="profile the cached step")
+    parser.add_argument("--threads", type=int, default=None, help="torch threads (CPU)")
     return parser
 
 
@@ -46,8 +58,87 @@ def gpu_name(device: torch.device) -> str:
     return torch.cuda.get_device_name(device) if device.type == "cuda" else "cpu"
 
 
+def time_steps(
+    model, optim, batch: dict, steps: int, autocast, device: torch.device
+) -> tuple[float, Optional[float]]:
+    """Seconds per training step (after one warm-up step) and peak GPU memory in GiB."""
+    if device.type == "cuda":
+        torch.cuda.reset_peak_memory_stats()
+    for i in range(steps + 1):
+        if i == 1:
+            synchronize(device)
+            start = time.perf_counter()
+        with autocast:
+            loss, _, _ = model(**batch)
+        loss.backward()
+        optim.step()
+        optim.zero_grad()
+    synchronize(device)
+    seconds = (time.perf_counter() - start) / steps
+    peak = torch.cuda.max_memory_allocated() / 2**30 if device.type == "cuda" else None
+    return seconds, peak
+
+
+def compare(args, model, optim, batch, speech, lengths, autocast, device) -> None:
+    """The three training paths of --compare on the same batch, side by side."""
+    B = speech.size(0)
+    padded = torch.zeros(B, 30 * 16000, device=device)  # Whisper's 30 s window
+    padded[:, : speech.size(1)] = speech
+    with torch.no_grad(), autocast:
+        enc, mask = model.encoder(speech, lengths)  # stage 4
+        h_t = model.teacher_hidden(batch["text"], batch["text_lengths"])  # stage 5
+    states = dict(speech=enc, speech_lengths=mask.sum(1))
+    paths = {
+        "diva": (
+            False,
+            dict(batch, speech=padded, speech_lengths=torch.full_like(lengths, padded.size(1))),
+        ),
+        "stage4": (False, dict(batch, **states)),
+        "cached": (True, dict(batch, **states, teacher=h_t.float())),
+    }
+    times, peaks = {}, {}
+    for name, (prefix_cache, inputs) in paths.items():
+        model.frozen_llm.prefix_cache = prefix_cache
+        times[name], peaks[name] = time_steps(model, optim, inputs, args.steps, autocast, device)
+    print(
+        f"{args.config}: batch {B} x {args.seconds:g} s, {args.text_tokens} text tokens, "
+        f"L={model.conf.num_queries}, prompt prefix {len(model.prompt.prefix_ids)} + suffix "
+        f"{len(model.prompt.suffix_ids)} tokens, {args.device} ({gpu_name(device)}), "
+        f"amp {args.amp}, {torch.get_num_threads()} threads"
+    )
+    for name, t in times.items():
+        peak = f"  peak {peaks[name]:.1f} GiB" if peaks[name] is not None else ""
+        speed = f"x{times['diva'] / t:5.2f} vs diva"
+        print(f"  {name:7s} {t:7.3f} s/step  {B / t:7.2f} utt/s  {speed}{peak}")
+    speedup = {
+        "cached_vs_stage4": times["stage4"] / times["cached"],
+        "cached_vs_diva": times["diva"] / times["cached"],
+    }
+    if args.profile:
+        from torch.profiler import ProfilerActivity, profile
+
+        activities = [ProfilerActivity.CPU] + (
+            [ProfilerActivity.CUDA] if device.type == "cuda" else []
+        )
+        with profile(activities=activities) as prof:
+            time_steps(model, optim, paths["cached"][1], 1, autocast, device)
+        print(prof.key_averages().table(sort_by="self_cpu_time_total", row_limit=15))
+    result = dict(
+        s_per_step=times,
+        speedup=speedup,
+        batch_size=B,
+        seconds=args.seconds,
+        text_tokens=args.text_tokens,
+        device=gpu_name(device),
+        threads=torch.get_num_threads(),
+    )
+    print(json.dumps(result))
+
+
 def main(argv: Optional[list[str]] = None) -> None:
     args = get_parser().parse_args(argv)
+    if args.threads:
+        torch.set_num_threads(args.threads)
     langs = "[" + ", ".join(args.langs.split()) + "]"
     task_args = LADTask.get_parser().parse_args(
         ["--config", str(args.config), "--lang_list", langs, "--output_dir", "unused"]
@@ -81,23 +172,14 @@ def main(argv: Optional[list[str]] = None) -> None:
         "waveform": dict(speech=speech, speech_lengths=lengths),
         "encoder states": dict(speech=enc, speech_lengths=mask.sum(1)),
     }
+    if args.compare:
+        compare(args, model, optim, batch, speech, lengths, autocast, device)
+        return
     times, peaks = {}, {}
     for name, speech_inputs in inputs.items():
-        if device.type == "cuda":
-            torch.cuda.reset_peak_memory_stats()
-        for i in range(args.steps + 1):
-            if i == 1:
-                synchronize(device)
-                start = time.perf_counter()
-            with autocast:
-                loss, _, _ = model(**batch, **speech_inputs)
-            loss.backward()
-            optim.step()
-            optim.zero_grad()
-        synchronize(device)
-        times[name] = (time.perf_counter() - start) / args.steps
-        if device.type == "cuda":
-            peaks[name] = torch.cuda.max_memory_allocated() / 2**30
+        times[name], peaks[name] = time_steps(
+            model, optim, dict(batch, **speech_inputs), args.steps, autocast, device
+        )
     trainable = sum(p.numel() for p in model.trainable_parameters()) / 1e6
     total = sum(p.numel() for p in model.parameters()) / 1e6
     print(
@@ -107,7 +189,7 @@ def main(argv: Optional[list[str]] = None) -> None:
         f"{torch.get_num_threads()} threads"
     )
     for name, t in times.items():
-        peak = f"  peak {peaks[name]:.1f} GiB" if name in peaks else ""
+        peak = f"  peak {peaks[name]:.1f} GiB" if peaks[name] is not None else ""
         print(f"  {name:15s} {t:7.3f} s/step  {B / t:7.2f} utt/s{peak}")
     print(f"  ratio waveform / encoder states: {times['waveform'] / times['encoder states']:.2f}")
 

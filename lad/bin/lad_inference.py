@@ -34,7 +34,14 @@ from espnet2.utils import config_argparse
 from espnet2.utils.types import str2bool, str_or_none
 
 from lad.data.kaldi import fingerprint, is_done, mark_done
-from lad.inference import SpeechLLM, TextLLM, iterate_data_dir, load_model, load_speech
+from lad.inference import (
+    SpeechLLM,
+    TextLLM,
+    add_decode_options,
+    iterate_data_dir,
+    load_model,
+    load_speech,
+)
 from lad.log import setup_logging
 from lad.model.backbones import load_llm
 
@@ -117,10 +124,7 @@ def get_parser() -> config_argparse.ArgumentParser:
     parser.add_argument("--data_dir", type=Path, default=None, help="a stage-3 or 4 directory")
     parser.add_argument("--out", type=Path, default=None, help="jsonl output for --data_dir")
     parser.add_argument("--text_only", type=str2bool, default=False, help="the LLM on the text")
-    parser.add_argument("--instruction", type=str_or_none, default=None, help="after the speech")
-    parser.add_argument("--max_new_tokens", type=int, default=64)
-    parser.add_argument("--batch_size", type=int, default=8)
-    parser.add_argument("--device", default="cuda" if torch.cuda.is_available() else "cpu")
+    add_decode_options(parser)
     return parser
 
 

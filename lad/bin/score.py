@@ -11,6 +11,7 @@ the gate's language choice; systems without a gate have none) and prints the sco
 from __future__ import annotations
 
 import argparse
+import json
 import logging
 from pathlib import Path
 from typing import Optional
@@ -47,6 +48,12 @@ def main(argv: Optional[list[str]] = None) -> None:
     records = read_jsonl(args.decode_dir / "responses.jsonl", required)
     text_records = read_jsonl(args.text_responses, ("utt_id", "response"))
     scores = score(records, text_records)
+    asr = args.decode_dir / "asr_scores.json"  # the cascade's ASR: CER and WER per language
+    if asr.is_file():
+        asr_scores = json.loads(asr.read_text(encoding="utf-8"))
+        for lang, m in [*scores["langs"].items(), ("avg", scores["avg"])]:
+            source = asr_scores["avg"] if lang == "avg" else asr_scores["langs"].get(lang, {})
+            m.update(cer=source.get("cer"), wer=source.get("wer"))
     out = args.decode_dir / "score"
     write_json(out / "scores.json", scores)
     if any("gate" in r for r in records):

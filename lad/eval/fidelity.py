@@ -7,18 +7,36 @@ From stage 8's jsonl (one record per utterance, see lad.bin.lad_inference):
     chrf   corpus chrF (sacrebleu) of the greedy responses to speech against the
            responses to the transcript                                            (higher)
     lid    % of utterances whose gate picked the true language (LAD only)        (higher)
+    diversity  100 x distinct responses / utterances: a student that collapsed to one
+           stock answer scores near 0 (compare with the text-only LLM's own)      (higher)
+    q2t    query-to-token accuracy %: how often the LLM token embedding nearest to each
+           of the last T = min(|y|, L) query outputs is the transcript's token    (higher)
+Reference values per language (``reference`` in the scores):
+    top1_const     top-1 agreement of the best constant first token: what a student
+                   that knows only the language scores
+    diversity_text the text-only LLM's response diversity (the student's ceiling)
 """
 
 from __future__ import annotations
 
-from collections import defaultdict
+from collections import Counter, defaultdict
 from pathlib import Path
 from typing import Optional
 
 import numpy as np
 from sacrebleu.metrics import CHRF
 
-METRICS = ("l_out", "kl", "top1", "chrf", "lid")
+METRICS = ("l_out", "kl", "top1", "chrf", "lid", "diversity", "q2t")
+
+
+def diversity(responses: list[str]) -> float:
+    """100 x distinct responses / responses."""
+    return 100.0 * len(set(responses)) / len(responses)
+
+
+def top1_const(first_tokens: list[str]) -> float:
+    """% of items whose first token is the most frequent one (the best constant guess)."""
+    return 100.0 * Counter(first_tokens).most_common(1)[0][1] / len(first_tokens)
 
 
 def score_group(records: list[dict], text_response: dict[str, str]) -> dict[str, Optional[float]]:
@@ -26,6 +44,7 @@ def score_group(records: list[dict], text_response: dict[str, str]) -> dict[str,
     hyps = [r["response"] for r in records]
     refs = [text_response[r["utt_id"]] for r in records]
     gated = [r for r in records if "gate" in r]
+    q2t = [r["q2t_acc"] for r in records if r.get("q2t_acc") is not None]
     return dict(
         n=len(records),
         l_out=float(np.mean([r["l_out"] for r in records])),
@@ -33,11 +52,14 @@ def score_group(records: list[dict], text_response: dict[str, str]) -> dict[str,
         top1=100.0 * float(np.mean([r["top1_agree"] for r in records])),
         chrf=CHRF().corpus_score(hyps, [refs]).score,
         lid=100.0 * float(np.mean([r["gate"] == r["lang"] for r in gated])) if gated else None,
+        diversity=diversity(hyps),
+        q2t=100.0 * float(np.mean(q2t)) if q2t else None,
     )
 
 
 def score(records: list[dict], text_records: list[dict]) -> dict:
-    """{"langs": {lang: metrics}, "avg": macro average over languages}."""
+    """{"langs": {lang: metrics}, "avg": macro average over languages,
+    "reference": {"top1_const" and "diversity_text": {lang: value, "avg": macro}}}."""
     text_response = {r["utt_id"]: r["response"] for r in text_records}
     missing = [r["utt_id"] for r in records if r["utt_id"] not in text_response]
     if missing:
@@ -50,7 +72,20 @@ def score(records: list[dict], text_records: list[dict]) -> dict:
     for key in METRICS:
         values = [m[key] for m in langs.values() if m[key] is not None]
         avg[key] = float(np.mean(values)) if values else None
-    return {"langs": langs, "avg": avg}
+    return {"langs": langs, "avg": avg, "reference": reference(by_lang, text_response)}
+
+
+def reference(by_lang: dict[str, list[dict]], text_response: dict[str, str]) -> dict:
+    """The reference values per language (see the module docstring) and their macro average."""
+    ref: dict[str, dict[str, float]] = {"top1_const": {}, "diversity_text": {}}
+    for lang, rs in sorted(by_lang.items()):
+        if all("top1_text" in r for r in rs):
+            ref["top1_const"][lang] = top1_const([r["top1_text"] for r in rs])
+        ref["diversity_text"][lang] = diversity([text_response[r["utt_id"]] for r in rs])
+    for values in ref.values():
+        if values:
+            values["avg"] = float(np.mean(list(values.values())))
+    return ref
 
 
 def confusion(records: list[dict], langs: list[str]) -> np.ndarray:

@@ -33,8 +33,15 @@ from transformers import (
 
 from lad.model.backbones import freeze
 from lad.model.encoder import WhisperSpeechEncoder, padding_mask
+from lad.model.frozen_llm import FrozenLLM
 from lad.model.gates import AbsGate
-from lad.model.losses import input_loss, next_token_kl, output_loss
+from lad.model.losses import (
+    input_loss,
+    input_token_ce,
+    next_token_kl,
+    output_loss,
+    query_token_accuracy,
+)
 from lad.model.prompts import ChatPrompt
 from lad.model.qformer import WhisperQFormer
 from lad.model.query_bank import ROUTINGS, QueryBank, route, teacher_forcing_prob
@@ -50,11 +57,19 @@ class LADConfig:
     in_weight: float = 1.0  # lambda_in
     lid_weight: float = 1.0  # lambda_lid; unused without a gate
     kl_weight: float = 0.0  # exact next-token KL, beyond the paper
+    in_ce_weight: float = 0.0  # token cross-entropy of the aligned queries, beyond the paper
     teacher_forcing: bool = True  # scheduled teacher forcing of the bank choice
     total_updates: Optional[int] = None  # schedule length; None: LADTask counts it
     # dtype of the frozen encoder and LLM (e.g. bfloat16 under bf16 autocast on GPUs),
     # kept when ESPnet casts the model to --train_dtype; None: the model's dtype
     frozen_dtype: Optional[str] = None
+    # run the frozen LLM on the chat-template prefix once (its key/value cache is reused by
+    # every student and teacher pass); false: the full prompt every time (same numbers)
+    prefix_cache: bool = True
+    # initial scale of the Q-Former's projection (beyond the paper): "embed" starts the
+    # projected queries at the norm of the LLM's token embeddings; "torch" is PyTorch's
+    # default Linear init (far larger with Whisper's decoder, see lad/model/qformer.py)
+    proj_init: str = "embed"
 
     @classmethod
     def from_dict(cls, conf: dict[str, Any]) -> LADConfig:
@@ -65,6 +80,8 @@ class LADConfig:
         config = cls(**conf)
         if config.routing not in ROUTINGS:
             raise ValueError(f"model_conf.routing must be one of {ROUTINGS}: {config.routing!r}")
+        if config.proj_init not in ("embed", "torch"):
+            raise ValueError(f"model_conf.proj_init must be embed or torch: {config.proj_init!r}")
         if config.frozen_dtype not in (None, "float32", "bfloat16", "float16"):
             raise ValueError(
                 f"model_conf.frozen_dtype must be float32, bfloat16 or float16: "
@@ -98,7 +115,10 @@ class LADModel(AbsESPnetModel):
         self.gate = gate
         num_banks = len(self.langs) if gate is not None else 1
         self.query_bank = QueryBank(num_banks, conf.num_queries, d_w)
-        self.qformer = WhisperQFormer(whisper.get_decoder(), conf.num_queries, d_llm)
+        embed_norm = None
+        if conf.proj_init == "embed":
+            embed_norm = float(llm.get_input_embeddings().weight.float().norm(dim=-1).mean())
+        self.qformer = WhisperQFormer(whisper.get_decoder(), conf.num_queries, d_llm, embed_norm)
         # 3. Optimizer updates so far (a step hook set by LADTask advances it); saved and
         #    resumed with the checkpoint. It drives the teacher-forcing schedule.
         self.register_buffer("num_updates", torch.zeros((), dtype=torch.long))
@@ -107,6 +127,9 @@ class LADModel(AbsESPnetModel):
         self.register_load_state_dict_post_hook(_allow_missing_frozen_keys)
         self.frozen_dtype = getattr(torch, conf.frozen_dtype) if conf.frozen_dtype else None
         self._cast_frozen()
+        # The frozen LLM's passes, with the prompt prefix's key/value cache (a plain object:
+        # nothing of it goes into state_dict).
+        self.frozen_llm = FrozenLLM(self.llm, conf.prefix_cache)
 
     # -- bookkeeping -----------------------------------------------------------------
     def to(self, *args, **kwargs) -> LADModel:
@@ -179,17 +202,13 @@ class LADModel(AbsESPnetModel):
         """Final LLM hidden state predicting the first response token to speech. (B, d_llm)
         prompt: another template rendering (e.g. with an instruction); default the training one.
         """
-        embeds = (prompt or self.prompt).student_embeds(self.llm.get_input_embeddings(), z)
-        out = self.llm.get_decoder()(inputs_embeds=embeds.to(self.llm_dtype), use_cache=False)
-        return out.last_hidden_state[:, -1]
+        return self.frozen_llm.student_hidden(prompt or self.prompt, z)
 
     def teacher_hidden(
         self, text: torch.Tensor, text_lengths: torch.Tensor, prompt: Optional[ChatPrompt] = None
     ) -> torch.Tensor:
         """The same for the transcript as the user turn. (B, d_llm)"""
-        ids, mask, last = (prompt or self.prompt).teacher_ids(text, text_lengths)
-        out = self.llm.get_decoder()(input_ids=ids, attention_mask=mask, use_cache=False)
-        return out.last_hidden_state[torch.arange(ids.size(0), device=ids.device), last]
+        return self.frozen_llm.teacher_hidden(prompt or self.prompt, text, text_lengths)
 
     # -- ESPnet interface ------------------------------------------------------------
     def forward(
@@ -200,8 +219,12 @@ class LADModel(AbsESPnetModel):
         text_lengths: torch.Tensor,
         lang: torch.Tensor,
         lang_lengths: Optional[torch.Tensor] = None,
+        teacher: Optional[torch.Tensor] = None,
+        teacher_lengths: Optional[torch.Tensor] = None,
         **kwargs,
     ) -> tuple[torch.Tensor, dict[str, Optional[torch.Tensor]], torch.Tensor]:
+        """teacher: the stage-5 cache of h_t (B, d_llm), when the data has one; otherwise
+        the frozen LLM computes it here from the transcript."""
         B = speech.size(0)
         assert speech_lengths.shape == (B,), speech_lengths.shape
         lang = lang.view(B).long()
@@ -213,13 +236,30 @@ class LADModel(AbsESPnetModel):
         z, logits = self.speech_to_llm(enc, enc_mask, lang, p_tf)  # (B, L, d_llm), (B, K)
         h_s = self.student_hidden(z)
         with torch.no_grad():
-            h_t = self.teacher_hidden(text, text_lengths)
+            if teacher is None:
+                h_t = self.teacher_hidden(text, text_lengths)
+            else:
+                assert teacher.shape == h_s.shape, (teacher.shape, h_s.shape)
+                h_t = teacher.to(h_s.dtype)
             text_embeds = self.llm.get_input_embeddings()(text)  # (B, N, d_llm)
 
         l_out = output_loss(h_s.float(), h_t.float()).mean()
         l_in = input_loss(z, text_embeds, text_lengths).mean()
         loss = c.out_weight * l_out + c.in_weight * l_in
         stats: dict[str, Optional[torch.Tensor]] = dict(l_out=l_out.detach(), l_in=l_in.detach())
+        if c.in_ce_weight > 0:
+            weight = self.llm.get_input_embeddings().weight
+            l_in_ce = input_token_ce(z, text, text_lengths, weight).mean()
+            loss = loss + c.in_ce_weight * l_in_ce
+            stats["l_in_ce"] = l_in_ce.detach()
+        if not self.training:  # validation only (too slow for every training step)
+            with torch.no_grad():
+                # does Z spell the transcript; does the first response token agree?
+                weight = self.llm.get_input_embeddings().weight
+                stats["q2t_acc"] = query_token_accuracy(z, text, text_lengths, weight).mean()
+                head = self.llm.get_output_embeddings()
+                agree = head(h_s).argmax(-1) == head(h_t.to(h_s.dtype)).argmax(-1)
+                stats["top1_agree"] = agree.float().mean()
 
         if logits is not None:
             l_lid = F.cross_entropy(logits.float(), lang)

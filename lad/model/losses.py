@@ -37,3 +37,47 @@ def next_token_kl(logits_teacher: torch.Tensor, logits_student: torch.Tensor) ->
     log_t = F.log_softmax(logits_teacher.float(), dim=-1)
     log_s = F.log_softmax(logits_student.float(), dim=-1)
     return (log_t.exp() * (log_t - log_s)).sum(-1)
+
+
+def query_token_accuracy(
+    z: torch.Tensor, text: torch.Tensor, text_lengths: torch.Tensor, embedding: torch.Tensor
+) -> torch.Tensor:
+    """How often the token whose embedding is nearest (L2) to each of the last
+    T = min(|y|, L) query outputs is the transcript's token, with L_IN's alignment.
+
+    z (B, L, D); text (B, N) right-padded ids; text_lengths (B,); embedding (V, D) -> (B,)
+    """
+    B, L, _ = z.shape
+    out = []
+    for b in range(B):
+        T = int(min(int(text_lengths[b]), L))
+        dist = torch.cdist(z[b, L - T :].float(), embedding.float())  # (T, V)
+        out.append((dist.argmin(-1) == text[b, :T]).float().mean())
+    return torch.stack(out)
+
+
+def input_token_ce(
+    z: torch.Tensor, text: torch.Tensor, text_lengths: torch.Tensor, embedding: torch.Tensor
+) -> torch.Tensor:
+    """Cross-entropy of the transcript's tokens given the last T = min(|y|, L) query outputs,
+    with L_IN's alignment and logits -|Z_j - E_v|^2 / 2 over the LLM's token embeddings E
+    (nearest embedding = most likely token, as query_token_accuracy counts). Beyond the
+    paper: L_IN's L2 alone pulls an undecided query to the mean embedding; this term also
+    pushes it away from the wrong tokens.
+
+    z (B, L, D); text (B, N) right-padded ids; text_lengths (B,); embedding (V, D) -> (B,)
+    """
+    B, L, _ = z.shape
+    T = text_lengths.clamp(max=L)  # (B,)
+    i = torch.arange(L, device=z.device)[None, :]  # (1, L)
+    valid = i < T[:, None]  # (B, L): token i meets query L - T + i
+    z_index = (L - T[:, None] + i).clamp(max=L - 1)
+    z_sel = z.gather(1, z_index.unsqueeze(-1).expand(-1, -1, z.size(-1)))  # (B, L, D)
+    n = min(L, text.size(1))
+    e = embedding.to(z.dtype)
+    # -|z - e|^2 / 2 = z.e - |e|^2 / 2 - |z|^2 / 2; the last term is the same for every v
+    logits = z_sel[:, :n] @ e.T - 0.5 * e.pow(2).sum(-1)  # (B, n, V)
+    target = text[:, :n].clamp(min=0)
+    ce = F.cross_entropy(logits.float().transpose(1, 2), target, reduction="none")  # (B, n)
+    valid = valid[:, :n].to(ce.dtype)
+    return (ce * valid).sum(1) / valid.sum(1).clamp(min=1.0)

@@ -64,11 +64,14 @@ class ChatPrompt:
     def teacher_ids(
         self, text: torch.Tensor, text_lengths: torch.Tensor
     ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
-        """Right-padded teacher ids (B, N), attention mask (B, N), and the index of the
-        position that predicts the first response token (B,)."""
-        rows = self.text_rows(
-            [t[:n].tolist() for t, n in zip(text, text_lengths.tolist(), strict=True)]
-        )
+        """The teacher input after the prefix, transcript ; suffix, right-padded (B, N), its
+        attention mask (B, N), and the index of the position that predicts the first
+        response token (B,). The prefix is the same for every item (see
+        LADModel.prefix_kv), so it is left out here."""
+        rows = [
+            t[:n].tolist() + self.suffix_ids
+            for t, n in zip(text, text_lengths.tolist(), strict=True)
+        ]
         ids, mask = pad_rows(rows, self.pad_id, left=False)
         last = torch.tensor([len(r) - 1 for r in rows])
         return ids.to(text.device), mask.to(text.device), last.to(text.device)

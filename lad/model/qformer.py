@@ -4,9 +4,22 @@ BLIP-2's bridge with Whisper's decoder as the transformer (as in DiVA): the L qu
 plus the decoder's learned positional embeddings go through the decoder layers (causal
 self-attention, as pretrained; cross-attention to the encoder states with padding masked),
 then the decoder's final layer norm and a linear projection into the LLM's embedding space.
+
+The projection's output scale matters: Whisper's decoder ends in a layer norm with large
+gains (whisper-base: |gain| about 213, so its outputs have norm about 200), and PyTorch's
+default Linear init maps that to vectors of norm about 130 in SmolLM2's space, where token
+embeddings have norm about 3.2. The LLM then reads the queries as nothing like tokens, and
+the student learns slowly from there. With ``output_norm`` the projection's output is
+multiplied by a fixed factor (a buffer saved with the weights) chosen at initialisation so
+that the projected queries start with that norm (the LLM's token embedding norm). Scaling
+the output rather than shrinking the weights keeps Adam's steps small relative to the
+weights (shrunk weights of size 6e-4 move by lr = 3e-4 a step and blow up).
 """
 
 from __future__ import annotations
+
+import math
+from typing import Optional
 
 import torch
 from torch import nn
@@ -16,7 +29,13 @@ from lad.model.encoder import key_mask_4d
 
 
 class WhisperQFormer(nn.Module):
-    def __init__(self, decoder: WhisperDecoder, num_queries: int, output_size: int):
+    def __init__(
+        self,
+        decoder: WhisperDecoder,
+        num_queries: int,
+        output_size: int,
+        output_norm: Optional[float] = None,
+    ):
         super().__init__()
         max_positions = decoder.embed_positions.weight.size(0)
         if num_queries > max_positions:
@@ -28,6 +47,14 @@ class WhisperQFormer(nn.Module):
         self.layer_norm = decoder.layer_norm
         self.pos_emb = nn.Parameter(decoder.embed_positions.weight[:num_queries].detach().clone())
         self.proj = nn.Linear(decoder.config.d_model, output_size)
+        scale = 1.0
+        if output_norm is not None:
+            # E|Wx|^2 = d_out var(W) |x|^2 with PyTorch's init var(W) = 1 / (3 d_in), and the
+            # layer norm's output |x|^2 ~ sum(gain^2 + bias^2).
+            ln, (d_out, d_in) = self.layer_norm, self.proj.weight.shape
+            x2 = float(ln.weight.detach().pow(2).sum() + ln.bias.detach().pow(2).sum())
+            scale = output_norm / math.sqrt(d_out * x2 / (3 * d_in))
+        self.register_buffer("out_scale", torch.tensor(scale))  # saved: fixed at init
         causal = torch.ones(num_queries, num_queries, dtype=torch.bool).tril()
         self.register_buffer("causal_mask", causal[None, None], persistent=False)  # (1,1,L,L)
 
@@ -51,4 +78,4 @@ class WhisperQFormer(nn.Module):
                 encoder_attention_mask=cross_mask,
                 use_cache=False,
             )
-        return self.proj(self.layer_norm(x))  # (B, L, d_llm)
+        return self.proj(self.layer_norm(x)) * self.out_scale  # (B, L, d_llm)

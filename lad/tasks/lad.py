@@ -26,6 +26,8 @@ from lad.data.preprocessor import LADPreprocessor, read_lang_list
 from lad.model.backbones import load_llm, load_tokenizer, load_whisper
 from lad.model.gates import AbsGate, AttnGate, ConvGate
 from lad.model.lad_model import LADConfig, LADModel
+from lad.model.teacher_cache import DATA_NAME as TEACHER_DATA_NAME
+from lad.model.teacher_cache import check_data_caches
 
 gate_choices = ClassChoices(
     "gate",
@@ -134,7 +136,8 @@ class LADTask(AbsTask):
 
     @classmethod
     def optional_data_names(cls, train: bool = True, inference: bool = False) -> tuple[str, ...]:
-        return ("text", "lang") if inference else ()
+        # teacher: the stage-5 cache of the LLM's hidden state on each transcript
+        return ("text", "lang") if inference else (TEACHER_DATA_NAME,)
 
     @classmethod
     def build_model(cls, args: argparse.Namespace) -> LADModel:
@@ -173,4 +176,13 @@ class LADTask(AbsTask):
         if model.conf.total_updates is None and not args.collect_stats:
             model.total_updates = count_updates(args)
             logging.info(f"teacher-forcing schedule over {model.total_updates} updates")
+        # Training set-up only (not when a trained model is loaded for inference): a
+        # teacher cache must have been made for this LLM, template, dtype and transcripts.
+        for data in (
+            args.train_data_path_and_name_and_type,
+            args.valid_data_path_and_name_and_type,
+        ):
+            n = check_data_caches(data or [], args.llm, model.prompt.text, model.conf.frozen_dtype)
+            if n:
+                logging.info("the teacher pass is read from the stage-5 cache")
         return [optim]

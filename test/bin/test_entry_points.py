@@ -12,7 +12,7 @@ PACKAGES = {m.name for m in pkgutil.iter_modules(lad.bin.__path__) if m.ispkg}
 
 
 def test_there_are_entry_points():
-    assert {"lad_train", "synth_corpus", "lad_inference"} <= set(MODULES)
+    assert {"lad_train", "synth_corpus", "lad_inference", "cascade_inference"} <= set(MODULES)
 
 
 @pytest.mark.parametrize("name", MODULES)

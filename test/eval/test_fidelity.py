@@ -58,3 +58,29 @@ def test_read_jsonl_names_file_and_line(tmp_path):
     path.write_text("{not json\n")
     with pytest.raises(ValueError, match=r"r.jsonl:1: not JSON"):
         read_jsonl(path)
+
+
+def test_diversity_q2t_and_reference_values():
+    records = [
+        dict(_rec("a1", "en", "same", 1.0, 0.5, True), q2t_acc=0.5, top1_text="The"),
+        dict(_rec("a2", "en", "same", 1.0, 0.5, True), q2t_acc=1.0, top1_text="The"),
+        dict(_rec("a3", "en", "other", 1.0, 0.5, False), q2t_acc=0.0, top1_text="I"),
+        dict(_rec("b1", "de", "ja", 1.0, 0.5, False), q2t_acc=0.25, top1_text="Das"),
+    ]
+    text = [
+        dict(utt_id="a1", response="x"),
+        dict(utt_id="a2", response="y"),
+        dict(utt_id="a3", response="y"),
+        dict(utt_id="b1", response="z"),
+    ]
+    s = score(records, text)
+    en = s["langs"]["en"]
+    assert en["diversity"] == pytest.approx(200 / 3)  # 2 distinct of 3
+    assert en["q2t"] == pytest.approx(50.0)
+    assert s["langs"]["de"]["q2t"] == pytest.approx(25.0)
+    ref = s["reference"]
+    assert ref["top1_const"]["en"] == pytest.approx(200 / 3)  # "The" 2 of 3
+    assert ref["top1_const"]["de"] == 100.0
+    assert ref["diversity_text"]["en"] == pytest.approx(200 / 3)
+    assert ref["diversity_text"]["avg"] == pytest.approx((200 / 3 + 100) / 2)
+    assert score(RECORDS, TEXT)["avg"]["q2t"] is None  # old records without q2t_acc

@@ -65,7 +65,11 @@ def test_stages_1_to_7(tiny_run):
         assert state["reporter"]["epoch"] == 4
         assert not any(k.startswith(("encoder.", "llm.")) for k in state["model"])
         assert (exp / "run.sh").read_text().startswith("python -m lad.bin.lad_train")
-    assert "Stage 5: teacher cache is not implemented yet" in out
+    for system in ("ml_diva", "lad_hard"):  # stage 5: the teacher pass comes from the cache
+        scp = root / "dump" / "teacher" / system / "train" / "teacher.scp"
+        assert len(scp.read_text().splitlines()) == 24
+        train_log = (root / "exp" / system / "logs" / "train.log").read_text()
+        assert "the teacher pass is read from the stage-5 cache" in train_log
     assert "Successfully finished stages 1-10" in out
 
 

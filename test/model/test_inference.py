@@ -82,3 +82,17 @@ def test_per_item_prompts_batched_equal_one_at_a_time(model):
     assert together == alone
     with pytest.raises(ValueError, match="not both"):
         ChatPrompt(model.tokenizer, instruction="a", content=PLACEHOLDER)
+
+
+def test_generation_with_the_prefix_cache_equals_the_full_prompt(model):
+    speech, lengths = _speech()
+    speech_llm = SpeechLLM(model, max_new_tokens=6)
+    z, _ = speech_llm.project(speech, lengths)
+    assert model.frozen_llm.prefix_cache
+    cached = speech_llm.generate(z)
+    model.frozen_llm.prefix_cache = False
+    try:
+        full = speech_llm.generate(z)
+    finally:
+        model.frozen_llm.prefix_cache = True
+    assert cached == full and any(cached)

@@ -1,5 +1,6 @@
 import math
 
+import pytest
 import torch
 
 from lad.model.losses import input_loss, next_token_kl, output_loss
@@ -40,3 +41,39 @@ def test_next_token_kl():
     s = torch.log(torch.tensor([[0.9, 0.1]]))
     expected = 0.5 * math.log(0.5 / 0.9) + 0.5 * math.log(0.5 / 0.1)
     assert math.isclose(next_token_kl(t, s).item(), expected, rel_tol=1e-5)
+
+
+def test_query_token_accuracy_uses_l_in_alignment():
+    from lad.model.losses import query_token_accuracy
+
+    g = torch.Generator().manual_seed(0)
+    emb = torch.randn(50, 8, generator=g)
+    text = torch.tensor([[3, 4, 5, -1], [7, 8, 9, 10]]).clamp(min=0)
+    lengths = torch.tensor([3, 4])
+    z = torch.randn(2, 6, 8, generator=g) * 10  # leading queries are free
+    z[0, 3:] = emb[[3, 4, 5]]  # the last T = 3 queries spell the transcript
+    z[1, 2:] = emb[[7, 8, 11, 10]]  # 3 of 4 right
+    acc = query_token_accuracy(z, text, lengths, emb)
+    assert acc.tolist() == [1.0, 0.75]
+    z[0, 3:] = emb[[3, 5, 4]]  # order matters
+    assert query_token_accuracy(z, text, lengths, emb)[0].item() == pytest.approx(1 / 3)
+
+
+def test_input_token_ce_matches_a_hand_computed_softmax():
+    from lad.model.losses import input_token_ce
+
+    emb = torch.tensor([[0.0, 0.0], [1.0, 0.0], [0.0, 2.0]])  # V = 3 tokens
+    z = torch.tensor([[[5.0, 5.0], [1.0, 0.0], [0.0, 1.0]]])  # L = 3; the first query is free
+    text = torch.tensor([[1, 2]])
+    ce = input_token_ce(z, text, torch.tensor([2]), emb)
+    expected = []
+    for j, y in ((1, 1), (2, 2)):  # query L - T + i meets token i
+        logits = -0.5 * ((z[0, j] - emb) ** 2).sum(-1)
+        expected.append(-torch.log_softmax(logits, -1)[y])
+    assert ce.shape == (1,)
+    assert ce.item() == pytest.approx(torch.stack(expected).mean().item(), rel=1e-6)
+    # at its own token and far from the others the loss vanishes
+    far = input_token_ce(
+        torch.tensor([[[0.0, 40.0]]]), torch.tensor([[2]]), torch.tensor([1]), emb * 20
+    )
+    assert far.item() < 1e-6

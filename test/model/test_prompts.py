@@ -32,12 +32,12 @@ def test_teacher_ids_right_padded_with_last_index():
     prompt = ChatPrompt(tok)
     text = torch.tensor([[10, 11, 12], [20, -1, -1]])
     ids, mask, last = prompt.teacher_ids(text, torch.tensor([3, 1]))
-    P, S = len(prompt.prefix_ids), len(prompt.suffix_ids)
-    assert ids.shape == (2, P + 3 + S)
-    assert ids[0].tolist() == prompt.prefix_ids + [10, 11, 12] + prompt.suffix_ids
-    assert ids[1, : P + 1 + S].tolist() == prompt.prefix_ids + [20] + prompt.suffix_ids
-    assert mask.sum(1).tolist() == [P + 3 + S, P + 1 + S]
-    assert last.tolist() == [P + 3 + S - 1, P + 1 + S - 1]
+    S = len(prompt.suffix_ids)
+    assert ids.shape == (2, 3 + S)  # the prefix is left out: it comes from the prefix cache
+    assert ids[0].tolist() == [10, 11, 12] + prompt.suffix_ids
+    assert ids[1, : 1 + S].tolist() == [20] + prompt.suffix_ids
+    assert mask.sum(1).tolist() == [3 + S, 1 + S]
+    assert last.tolist() == [3 + S - 1, 1 + S - 1]
     assert ids[1, last[1]] == prompt.suffix_ids[-1]
 
 

@@ -36,3 +36,20 @@ def test_shapes_causality_and_padding():
         z2 = qf(q2, enc, torch.ones(1, 10, dtype=torch.bool))
     assert torch.allclose(z2[:, :-1], z[:, :-1], atol=1e-6)
     assert not torch.allclose(z2[:, -1], z[:, -1], atol=1e-3)
+
+
+def test_output_norm_init_matches_the_target_norm():
+    """proj_init: embed starts the projected queries at the requested norm (here 3.2, like
+    SmolLM2's token embeddings), whatever the gains of Whisper's final layer norm."""
+    whisper, _ = load_whisper(SMALL)
+    dec = whisper.get_decoder()
+    with torch.no_grad():
+        dec.layer_norm.weight.fill_(9.0)  # whisper-base's gains are about this size
+    torch.manual_seed(0)
+    q, enc = torch.randn(16, 8, 32), torch.randn(16, 10, 32)
+    mask = torch.ones(16, 10, dtype=torch.bool)
+    with torch.no_grad():
+        z = WhisperQFormer(dec, 8, 48, output_norm=3.2).eval()(q, enc, mask)
+        z_torch = WhisperQFormer(dec, 8, 48).eval()(q, enc, mask)
+    assert abs(z.norm(dim=-1).mean().item() - 3.2) < 0.5
+    assert z_torch.norm(dim=-1).mean().item() > 5 * 3.2  # PyTorch's default: far larger

@@ -4,7 +4,7 @@
 #   2 combine languages (per-lang caps)   -> ${datadir}/{train,valid,test}, lang_list
 #   3 format audio (16 kHz mono, filters) -> ${dumpdir}/raw/<set>
 #   4 frozen-encoder states (--feats_type whisper) -> ${dumpdir}/whisper/<set>
-#   5 teacher cache                       (reserved, not implemented yet)
+#   5 teacher cache: the frozen LLM's state on each transcript -> ${dumpdir}/teacher/<system>/<set>
 #   6 ESPnet collect-stats                -> ${expdir}/<system>_stats
 #   7 training (ESPnet Trainer, resumes)  -> ${expdir}/<system>
 #   8 greedy responses to speech (+ the text-only LLM's to the transcripts)
@@ -50,15 +50,22 @@ systems=lad_hard        # systems to train, e.g. "ml_diva lad_hard lad_soft"
 train_config=""         # a config file for a single system (overrides --scale/--systems)
 train_args=""           # extra options for lad_train
 tag=""                  # experiment name suffix
+seeds=""                # e.g. "0 1 2": one run per seed in ${expdir}/<system>_seed<N>
+                        # (empty: one run with the config's seed in ${expdir}/<system>)
+teacher_cache=true      # stage 5 caches the teacher pass; false: the teacher runs in training
 # Inference
 inference_config=""     # decoding options (default conf/<scale>/decode.yaml)
 inference_model=valid.loss.ave.pth  # checkpoint of stage 7 to decode and pack
 inference_args=""       # extra options for lad_inference, e.g. --instruction "..."
+cascade=true            # stage 8-9: the ASR -> LLM cascade baseline (when an ASR config exists)
+asr_config=""           # its ASR (default conf/<scale>/asr.yaml)
+cascade_language=given  # given: the ASR is told each utterance's language; detected: it finds it
 
 help_message="$(sed -n '2,14p' "$0")"
 options=" stage stop_stage nj ngpu datadir dumpdir expdir langs local_data_opts max_per_lang
     extra_datadirs min_sec max_sec train_set valid_set test_sets feats_type scale systems train_config
-    train_args tag inference_config inference_model inference_args "
+    train_args tag seeds teacher_cache inference_config inference_model inference_args cascade
+    asr_config cascade_language "
 
 # shellcheck disable=SC1091
 . ./parse_options.sh
@@ -86,6 +93,7 @@ done
 mapfile -t system_names < <(printf '%s\n' "${!configs[@]}" | sort)
 first_config="${configs[${system_names[0]}]}"
 inference_config="${inference_config:-conf/${scale}/decode.yaml}"
+asr_config="${asr_config:-conf/${scale}/asr.yaml}"
 device=cpu
 [ "${ngpu}" -gt 0 ] && device=cuda
 
@@ -151,23 +159,42 @@ else
     log "unknown --feats_type ${feats_type} (raw or whisper)"; exit 2
 fi
 
-if [ "${stage}" -le 5 ] && [ "${stop_stage}" -ge 5 ]; then
-    log "Stage 5: teacher cache is not implemented yet; the teacher runs during training"
+teacher_dir() { echo "${dumpdir}/teacher/${1}/${2}"; }  # $1: system, $2: data set
+
+if "${teacher_cache}" && [ "${stage}" -le 5 ] && [ "${stop_stage}" -ge 5 ]; then
+    for system in "${system_names[@]}"; do
+        for dset in "${train_set}" "${valid_set}"; do
+            log "Stage 5: teacher cache of ${system} for ${dset} -> $(teacher_dir "${system}" "${dset}")"
+            python -m lad.bin.dump_teacher --data "${feats_dir}/${dset}" \
+                --out "$(teacher_dir "${system}" "${dset}")" --config "${configs[${system}]}" \
+                --device "${device}"
+        done
+    done
 fi
 
-data_args() {  # $1: train or valid, $2: data set
+data_args() {  # $1: train or valid, $2: data set, $3: system
     echo "--${1}_data_path_and_name_and_type=${feats_dir}/${2}/${speech_file},speech,${speech_type}"
     echo "--${1}_data_path_and_name_and_type=${feats_dir}/${2}/text,text,text"
     echo "--${1}_data_path_and_name_and_type=${feats_dir}/${2}/utt2lang,lang,text"
+    if "${teacher_cache}"; then
+        echo "--${1}_data_path_and_name_and_type=$(teacher_dir "${3}" "${2}")/teacher.scp,teacher,kaldi_ark"
+    fi
 }
 
-exp_of() { echo "${expdir}/${1}${tag:+_${tag}}"; }
+read -r -a seeds_arr <<< "${seeds}"
+[ ${#seeds_arr[@]} -gt 0 ] || seeds_arr=("")  # one run with the config's seed
+# $1: system, $2: seed (empty: the config's) -> its experiment directory
+exp_of() { echo "${expdir}/${1}${2:+_seed${2}}${tag:+_${tag}}"; }
+
+runs=()  # "<system> <seed>" for every system and seed
+for system in "${system_names[@]}"; do
+    for seed in "${seeds_arr[@]}"; do runs+=("${system} ${seed}"); done
+done
 
 for system in "${system_names[@]}"; do
     config="${configs[${system}]}"
-    exp="$(exp_of "${system}")"
-    stats="${exp}_stats"
-    mapfile -t data_opts < <(data_args train "${train_set}"; data_args valid "${valid_set}")
+    stats="${expdir}/${system}${tag:+_${tag}}_stats"  # shared by the seeds
+    mapfile -t data_opts < <(data_args train "${train_set}" "${system}"; data_args valid "${valid_set}" "${system}")
     read -r -a extra <<< "${train_args}"
     common=(--config "${config}" --lang_list "${datadir}/lang_list" "${data_opts[@]}" "${extra[@]}")
 
@@ -188,23 +215,33 @@ for system in "${system_names[@]}"; do
     fi
 
     if [ "${stage}" -le 7 ] && [ "${stop_stage}" -ge 7 ]; then
-        log "Stage 7: train ${system} (${config}) -> ${exp} (log: ${exp}/logs/train.log)"
-        mkdir -p "${exp}/logs"
-        cmd=("${train_launcher[@]}" python -m lad.bin.lad_train "${common[@]}"
-            --train_shape_file "${stats}/train/speech_shape" --train_shape_file "${stats}/train/text_shape"
-            --valid_shape_file "${stats}/valid/speech_shape" --valid_shape_file "${stats}/valid/text_shape"
-            --fold_length "${speech_fold}" --fold_length 500 --ngpu "${ngpu}" --resume true
-            --output_dir "${exp}")
-        printf '%q ' "${cmd[@]}" > "${exp}/run.sh"  # the exact command, to resume by hand
-        echo >> "${exp}/run.sh"
-        logged "${exp}/logs/train.log" "${cmd[@]}"
-        python -m lad.bin.summarize_training "${exp}"
+        for seed in "${seeds_arr[@]}"; do
+            exp="$(exp_of "${system}" "${seed}")"
+            log "Stage 7: train ${system} (${config}${seed:+, seed ${seed}}) -> ${exp} (log: ${exp}/logs/train.log)"
+            mkdir -p "${exp}/logs"
+            cmd=("${train_launcher[@]}" python -m lad.bin.lad_train "${common[@]}"
+                --train_shape_file "${stats}/train/speech_shape" --train_shape_file "${stats}/train/text_shape"
+                --valid_shape_file "${stats}/valid/speech_shape" --valid_shape_file "${stats}/valid/text_shape"
+                --fold_length "${speech_fold}" --fold_length 500 --ngpu "${ngpu}" --resume true
+                --output_dir "${exp}")
+            [ -n "${seed}" ] && cmd+=(--seed "${seed}")
+            printf '%q ' "${cmd[@]}" > "${exp}/run.sh"  # the exact command, to resume by hand
+            echo >> "${exp}/run.sh"
+            logged "${exp}/logs/train.log" "${cmd[@]}"
+            python -m lad.bin.summarize_training "${exp}"
+        done
     fi
 done
 
 read -r -a decode_launcher <<< "${decode_cmd}"
 read -r -a extra_inference <<< "${inference_args}"
 text_llm="${expdir}/text_llm${tag:+_${tag}}"  # the ceiling: the frozen LLM on the transcripts
+read -r first_system first_seed <<< "${runs[0]}"  # whose config names the LLM
+cascade_dir="${expdir}/cascade${tag:+_${tag}}"  # the ASR -> LLM baseline
+if "${cascade}" && [ ! -f "${asr_config}" ]; then
+    log "no ASR config ${asr_config}: the cascade baseline is skipped"
+    cascade=false
+fi
 
 if [ "${stage}" -le 8 ] && [ "${stop_stage}" -ge 8 ]; then
     [ -f "${inference_config}" ] || { log "no inference config ${inference_config}"; exit 1; }
@@ -213,13 +250,24 @@ if [ "${stage}" -le 8 ] && [ "${stop_stage}" -ge 8 ]; then
         mkdir -p "${text_llm}/decode_${dset}/logs"
         logged "${text_llm}/decode_${dset}/logs/inference.log" "${decode_launcher[@]}" \
             python -m lad.bin.lad_inference --text_only true \
-            --model_dir "$(exp_of "${system_names[0]}")" --config "${inference_config}" \
+            --model_dir "$(exp_of "${first_system}" "${first_seed}")" --config "${inference_config}" \
             --data_dir "${feats_dir}/${dset}" --out "${text_llm}/decode_${dset}/responses.jsonl" \
             --device "${device}" "${extra_inference[@]}"
-        for system in "${system_names[@]}"; do
-            exp="$(exp_of "${system}")"
+        if "${cascade}"; then
+            log "Stage 8: ASR -> LLM cascade (${asr_config}, language ${cascade_language}) on ${dset} -> ${cascade_dir}/decode_${dset}"
+            mkdir -p "${cascade_dir}/decode_${dset}/logs"
+            logged "${cascade_dir}/decode_${dset}/logs/inference.log" "${decode_launcher[@]}" \
+                python -m lad.bin.cascade_inference --asr_config "${asr_config}" \
+                --llm_from "${configs[${first_system}]}" --config "${inference_config}" \
+                --data_dir "${dumpdir}/raw/${dset}" --language "${cascade_language}" \
+                --out "${cascade_dir}/decode_${dset}/responses.jsonl" --device "${device}" \
+                "${extra_inference[@]}"
+        fi
+        for run in "${runs[@]}"; do
+            read -r system seed <<< "${run}"
+            exp="$(exp_of "${system}" "${seed}")"
             decode="${exp}/decode_${dset}"
-            log "Stage 8: ${system} responds to the speech of ${dset} -> ${decode}"
+            log "Stage 8: ${system}${seed:+ (seed ${seed})} responds to the speech of ${dset} -> ${decode}"
             mkdir -p "${decode}/logs"
             logged "${decode}/logs/inference.log" "${decode_launcher[@]}" \
                 python -m lad.bin.lad_inference --model_dir "${exp}" \
@@ -232,22 +280,29 @@ fi
 
 if [ "${stage}" -le 9 ] && [ "${stop_stage}" -ge 9 ]; then
     for dset in "${test_sets_arr[@]}"; do
-        for system in "${system_names[@]}"; do
-            decode="$(exp_of "${system}")/decode_${dset}"
+        decodes=()
+        for run in "${runs[@]}"; do
+            read -r system seed <<< "${run}"
+            decodes+=("$(exp_of "${system}" "${seed}")/decode_${dset}")
+        done
+        if "${cascade}"; then decodes+=("${cascade_dir}/decode_${dset}"); fi
+        for decode in "${decodes[@]}"; do
             log "Stage 9: score ${decode}"
             python -m lad.bin.score --decode_dir "${decode}" \
                 --text_responses "${text_llm}/decode_${dset}/responses.jsonl" \
                 --lang_list "${datadir}/lang_list"
         done
     done
+    python -m lad.bin.plot_curves --expdir "${expdir}" --out "${expdir}/curves.png"
     python -m lad.bin.make_results --expdir "${expdir}" --test_sets "${test_sets_arr[@]}" \
         --out "${expdir}/RESULTS.md" > /dev/null
     log "Stage 9: results of all systems in ${expdir} -> ${expdir}/RESULTS.md"
 fi
 
 if [ "${stage}" -le 10 ] && [ "${stop_stage}" -ge 10 ]; then
-    for system in "${system_names[@]}"; do
-        exp="$(exp_of "${system}")"
+    for run in "${runs[@]}"; do
+        read -r system seed <<< "${run}"
+        exp="$(exp_of "${system}" "${seed}")"
         log "Stage 10: pack ${exp}/${inference_model} -> ${exp}/packed"
         python -m lad.bin.pack_model --exp "${exp}" --model_file "${inference_model}" \
             --inference_config "${inference_config}" --out "${exp}/packed"

@@ -2,6 +2,8 @@
 # mini: LAD on a synthetic six-language ASR corpus (espeak-ng, offline), small real models.
 #   --scale mini (default): whisper-base + SmolLM2-135M-Instruct (tools/models, prepared
 #                           by tools/setup.sh), 160/20/30 utterances per language
+#   --scale mini_long:      the same models and test set, 5x the training speech
+#                           (800 utterances per language, 4.9 h) and 6 epochs (conf/mini)
 #   --scale tiny:           tiny random backbones and a handful of utterances (CI)
 # Compare systems with --systems "ml_diva lad_hard lad_soft".
 set -euo pipefail
@@ -15,8 +17,16 @@ done
 case "${scale}" in
     tiny) sizes="--train_per_lang 8 --dev_per_lang 2 --test_per_lang 2"; langs="en de zh" ;;
     mini) sizes="--train_per_lang 160 --dev_per_lang 20 --test_per_lang 30"; langs="en de es vi zh id" ;;
-    *) echo "$0: --scale must be tiny or mini" >&2; exit 2 ;;
+    mini_long) sizes="--train_per_lang 800 --dev_per_lang 20 --test_per_lang 30"; langs="en de es vi zh id" ;;
+    *) echo "$0: --scale must be tiny, mini or mini_long" >&2; exit 2 ;;
 esac
+conf_scale="${scale}"
+extra=()
+if [ "${scale}" = mini_long ]; then  # conf/mini's configs, trained longer on more data
+    conf_scale=mini
+    extra=(--train_args "--max_epoch 6")
+fi
 
-./lad.sh --scale "${scale}" --langs "${langs}" --local_data_opts "${sizes}" --feats_type whisper \
-    --datadir "data/${scale}" --dumpdir "dump/${scale}" --expdir "exp/${scale}" "$@"
+./lad.sh --langs "${langs}" --local_data_opts "${sizes}" --feats_type whisper \
+    --datadir "data/${scale}" --dumpdir "dump/${scale}" --expdir "exp/${scale}" "${extra[@]}" \
+    "$@" --scale "${conf_scale}"

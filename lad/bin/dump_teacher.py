@@ -1,0 +1,107 @@
+#!/usr/bin/env python3
+"""Stage 5: the teacher cache. Run the frozen LLM once on every transcript and store its
+final hidden state at the position that predicts the first response token (float32, kaldiio).
+
+    python -m lad.bin.dump_teacher --data dump/whisper/train --out dump/teacher/train \
+        --config conf/mini/lad_hard.yaml [--batch_size 32] [--device cuda]
+
+The teacher pass is a per-utterance constant (the LLM is frozen and the transcript fixed),
+so training reads it from here instead of recomputing it every epoch: lad.sh passes
+`<out>/teacher.scp,teacher,kaldi_ark` and LADModel skips the teacher pass. The hidden state
+is all the losses need: L_OUT compares it, and the exact KL (kl_weight > 0) gets the
+teacher's logits from it through the frozen LM head. <out>/fingerprint.json records what
+the cache depends on (the LLM spec, the rendered chat template, the frozen dtype and the
+transcripts' checksum); training refuses a cache that does not match (LADTask).
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import sys
+import time
+from pathlib import Path
+from typing import Optional
+
+import kaldiio
+import torch
+import yaml
+from tqdm import tqdm
+
+from lad.data.files import write_json
+from lad.data.kaldi import is_done, mark_done, read_kaldi_file, write_kaldi_file
+from lad.log import setup_logging
+from lad.model.backbones import freeze, load_llm
+from lad.model.frozen_llm import FrozenLLM
+from lad.model.lad_model import LADConfig
+from lad.model.prompts import ChatPrompt, pad_rows
+from lad.model.teacher_cache import FINGERPRINT, SCP, cache_fingerprint, done_marker, stamp_of
+
+
+def get_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--data", type=Path, required=True, help="data dir with text")
+    parser.add_argument("--out", type=Path, required=True, help="output directory")
+    parser.add_argument("--config", type=Path, required=True, help="training config (llm)")
+    parser.add_argument("--batch_size", type=int, default=32)
+    parser.add_argument("--device", default="cpu")
+    return parser
+
+
+def main(argv: Optional[list[str]] = None) -> None:
+    args = get_parser().parse_args(argv)
+    setup_logging()
+    start = time.perf_counter()
+    conf = yaml.safe_load(args.config.read_text(encoding="utf-8"))
+    if "llm" not in conf:
+        raise ValueError(f"{args.config}: no 'llm' entry")
+    frozen_dtype = LADConfig.from_dict(conf.get("model_conf") or {}).frozen_dtype
+    llm, tokenizer = load_llm(conf["llm"])
+    prompt = ChatPrompt(tokenizer)
+    text_file = args.data / "text"
+    fingerprint = cache_fingerprint(conf["llm"], prompt.text, frozen_dtype, text_file)
+    stamp = stamp_of(fingerprint)
+    marker = done_marker(args.out)
+    if (args.out / SCP).is_file() and is_done(marker, stamp):
+        logging.info(f"{args.out} is up to date")
+        return
+    llm = freeze(llm).to(args.device)
+    if frozen_dtype:  # the dtype training runs the frozen LLM in
+        llm.to(getattr(torch, frozen_dtype))
+    frozen_llm = FrozenLLM(llm)
+    texts = read_kaldi_file(text_file)
+    # Longest first: the slowest batch comes first and padding is small.
+    order = sorted(texts, key=lambda u: -len(texts[u]))
+    args.out.mkdir(parents=True, exist_ok=True)
+    ark, scp = args.out / "teacher.ark", args.out / SCP
+    show = sys.stderr.isatty()
+    with kaldiio.WriteHelper(f"ark,scp:{ark}.tmp,{scp}.tmp") as writer:
+        for i in tqdm(range(0, len(order), args.batch_size), disable=not show, desc="teacher"):
+            utts = order[i : i + args.batch_size]
+            ids = tokenizer([texts[u] for u in utts], add_special_tokens=False).input_ids
+            empty = [u for u, t in zip(utts, ids, strict=True) if not t]
+            if empty:
+                raise ValueError(f"{text_file}: empty transcript for {empty[:3]}")
+            text, _ = pad_rows(ids, 0, left=False)
+            lengths = torch.tensor([len(t) for t in ids])
+            with torch.no_grad():
+                h = frozen_llm.teacher_hidden(prompt, text.to(args.device), lengths.to(args.device))
+            for utt, vec in zip(utts, h.float().cpu().numpy(), strict=True):
+                writer(utt, vec)  # (d_llm,) float32
+    # The scp names the .tmp ark; point it at the final name, list it in the order of the
+    # text file (ESPnet's streaming readers need every file in the same order), rename both.
+    entries = read_kaldi_file(scp.with_name(scp.name + ".tmp"))
+    rows = [(u, entries[u].replace(f"{ark}.tmp:", f"{ark}:")) for u in texts]
+    write_kaldi_file(scp.with_name(scp.name + ".tmp"), rows)
+    os.replace(f"{ark}.tmp", ark)
+    os.replace(f"{scp}.tmp", scp)
+    write_json(args.out / FINGERPRINT, fingerprint)
+    mark_done(marker, stamp)
+    logging.info(f"{args.out}: {len(order)} teacher states in {time.perf_counter() - start:.0f} s")
+
+
+if __name__ == "__main__":
+    main()

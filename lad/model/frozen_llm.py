@@ -1,0 +1,104 @@
+"""The frozen LLM's two passes, with the chat-template prefix computed once.
+
+    student: prefix ; Z ; suffix               -> final hidden state at the last position
+    teacher: prefix ; transcript ; suffix      -> the same, per row at its last real token
+
+The prefix (system prompt and the start of the user turn) is the same for every utterance
+and the LLM is frozen, so its keys and values are computed once per prompt rendering,
+device and dtype (without gradient) and every pass runs on the rest only. The result equals
+the full pass within float tolerance (test/model/test_frozen_llm.py); gradients reach Z as
+before. ``prefix_cache=False`` runs the full prompt every time.
+"""
+
+from __future__ import annotations
+
+from typing import Optional
+
+import torch
+from transformers import DynamicCache, PreTrainedModel
+
+from lad.model.prompts import ChatPrompt
+
+KV = list[tuple[torch.Tensor, torch.Tensor]]  # (key, value) per layer, (1, H, P, d_h) each
+
+
+class FrozenLLM:
+    """Not an nn.Module: it holds a reference to the (frozen) LLM and the prefix caches, so
+    nothing of it enters state_dict; the caches follow the LLM's device and dtype."""
+
+    def __init__(self, llm: PreTrainedModel, prefix_cache: bool = True):
+        self.llm = llm
+        self.prefix_cache = prefix_cache
+        self._kv: dict[tuple, KV] = {}
+
+    @property
+    def embed(self) -> torch.nn.Embedding:
+        return self.llm.get_input_embeddings()
+
+    @property
+    def dtype(self) -> torch.dtype:
+        return self.embed.weight.dtype
+
+    def prefix_kv(self, prompt: ChatPrompt) -> KV:
+        """The prompt prefix's keys and values, computed once."""
+        device = self.embed.weight.device
+        key = (tuple(prompt.prefix_ids), device, self.dtype)
+        if key not in self._kv:
+            ids = torch.tensor([prompt.prefix_ids], device=device)  # (1, P)
+            with torch.no_grad():
+                out = self.llm.get_decoder()(input_ids=ids, use_cache=True)
+            self._kv[key] = [(layer.keys, layer.values) for layer in out.cache.layers]
+        return self._kv[key]
+
+    def hidden(
+        self,
+        prompt: ChatPrompt,
+        inputs_embeds: torch.Tensor,
+        attention_mask: Optional[torch.Tensor] = None,
+    ) -> torch.Tensor:
+        """Final hidden states (B, N, d_llm) of prefix ; inputs_embeds, where inputs_embeds
+        (B, N, d_llm) is everything after the prefix and attention_mask (B, N) marks its
+        real positions (right padding)."""
+        B, N, _ = inputs_embeds.shape
+        P = len(prompt.prefix_ids)
+        if attention_mask is not None:  # the prefix is never padding
+            attention_mask = torch.cat([attention_mask.new_ones(B, P), attention_mask], 1)
+        decoder = self.llm.get_decoder()
+        inputs_embeds = inputs_embeds.to(self.dtype)
+        if not self.prefix_cache:
+            ids = torch.tensor(prompt.prefix_ids, device=inputs_embeds.device)
+            prefix = self.embed(ids).expand(B, -1, -1)  # (B, P, d_llm)
+            embeds = torch.cat([prefix, inputs_embeds], dim=1)  # (B, P + N, d_llm)
+            out = decoder(inputs_embeds=embeds, attention_mask=attention_mask, use_cache=False)
+            return out.last_hidden_state[:, P:]
+        out = decoder(
+            inputs_embeds=inputs_embeds,
+            attention_mask=attention_mask,
+            cache=self.prefix_cache_for(prompt, B),
+            use_cache=True,
+        )
+        return out.last_hidden_state
+
+    def prefix_cache_for(self, prompt: ChatPrompt, batch_size: int) -> DynamicCache:
+        """A fresh cache holding the prefix for a batch (a pass or generate appends to it):
+        pass it with everything after the prefix, or to ``generate`` with the whole prompt
+        (generate skips the cached positions)."""
+        kv = [
+            (k.expand(batch_size, -1, -1, -1), v.expand(batch_size, -1, -1, -1))
+            for k, v in self.prefix_kv(prompt)
+        ]
+        return DynamicCache(ddp_cache_data=kv)
+
+    def student_hidden(self, prompt: ChatPrompt, z: torch.Tensor) -> torch.Tensor:
+        """Z (B, L, d_llm) -> the hidden state predicting the first response token (B, d_llm)."""
+        ids = torch.tensor(prompt.suffix_ids, device=z.device)
+        suffix = self.embed(ids).to(z.dtype).expand(z.size(0), -1, -1)  # (B, S, d_llm)
+        return self.hidden(prompt, torch.cat([z, suffix], dim=1))[:, -1]
+
+    def teacher_hidden(
+        self, prompt: ChatPrompt, text: torch.Tensor, text_lengths: torch.Tensor
+    ) -> torch.Tensor:
+        """Transcript ids (B, N), right-padded, -> the same for the transcript (B, d_llm)."""
+        ids, mask, last = prompt.teacher_ids(text, text_lengths)  # after the prefix
+        hidden = self.hidden(prompt, self.embed(ids), mask)  # (B, N', d_llm)
+        return hidden[torch.arange(ids.size(0), device=ids.device), last]

@@ -1,0 +1,73 @@
+"""The stage-5 teacher cache: its on-disk layout, its fingerprint, and the check that a
+cache matches the training run that reads it.
+
+    <dir>/teacher.scp, teacher.ark   h_t per utterance, float32 (d_llm,), kaldiio
+    <dir>/fingerprint.json           what h_t depends on (below)
+    <dir>/.done                      the same fingerprint, written last
+
+h_t depends on the LLM (its spec), the rendered chat template, the dtype the frozen LLM runs
+in, and the transcripts; a cache made for other values is refused with a message naming
+what differs.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any, Optional
+
+SCP = "teacher.scp"
+FINGERPRINT = "fingerprint.json"
+DATA_NAME = "teacher"  # the ESPnet data name: <dir>/teacher.scp,teacher,kaldi_ark
+
+
+def done_marker(cache_dir: Path) -> Path:
+    return cache_dir / ".done"
+
+
+def cache_fingerprint(
+    llm_spec: Any, prompt_text: str, frozen_dtype: Optional[str], text_file: Path
+) -> dict[str, Any]:
+    """What a teacher cache depends on, as a JSON-able dict."""
+    return dict(
+        llm=llm_spec,
+        prompt=prompt_text,
+        frozen_dtype=frozen_dtype or "float32",
+        text_sha256=hashlib.sha256(Path(text_file).read_bytes()).hexdigest(),
+    )
+
+
+def stamp_of(fingerprint: dict[str, Any]) -> str:
+    return json.dumps(fingerprint, sort_keys=True, ensure_ascii=False)
+
+
+def check_cache(cache_dir: Path, expected: dict[str, Any]) -> None:
+    """Refuse a cache that is unfinished or was made for another LLM, template, dtype or
+    transcript set."""
+    path = cache_dir / FINGERPRINT
+    if not path.is_file() or not done_marker(cache_dir).is_file():
+        raise FileNotFoundError(f"{cache_dir}: no finished teacher cache (run stage 5)")
+    found = json.loads(path.read_text(encoding="utf-8"))
+    differ = sorted(k for k in expected if found.get(k) != expected[k])
+    if differ:
+        detail = "; ".join(f"{k}: cache {found.get(k)!r}, run {expected[k]!r}" for k in differ)
+        raise ValueError(
+            f"{cache_dir}: the teacher cache is stale or for another run ({detail}); "
+            f"re-run stage 5 (lad.bin.dump_teacher) for this config and data"
+        )
+
+
+def check_data_caches(
+    data: Sequence[Sequence[str]], llm_spec: Any, prompt_text: str, frozen_dtype: Optional[str]
+) -> int:
+    """Check every teacher entry of ESPnet's --{train,valid}_data_path_and_name_and_type
+    list [(path, name, type)] against the transcripts of the same list. Returns how many."""
+    texts = [Path(p) for p, name, _ in data if name == "text"]
+    caches = [Path(p).parent for p, name, _ in data if name == DATA_NAME]
+    for cache in caches:
+        if len(texts) != 1:
+            raise ValueError(f"a teacher cache needs exactly one 'text' entry, got {texts}")
+        check_cache(cache, cache_fingerprint(llm_spec, prompt_text, frozen_dtype, texts[0]))
+    return len(caches)

@@ -1,0 +1,80 @@
+"""Stage 5: the teacher cache holds the LLM's state on each transcript; stale ones are refused."""
+
+from __future__ import annotations
+
+import json
+
+import kaldiio
+import pytest
+import torch
+
+from lad.bin import dump_teacher
+from lad.data.kaldi import write_kaldi_file
+from lad.model.teacher_cache import check_data_caches
+from test.conftest import TINY_CONF, build_model
+
+TEXTS = {
+    "en-1": "What is the capital of Canada?",
+    "de-1": "Wie spät ist es?",
+    "zh-1": "今天天气怎么样？",
+    "en-2": "Hi.",
+}
+
+
+@pytest.fixture()
+def cache(tmp_path):
+    data = tmp_path / "data"
+    data.mkdir()
+    write_kaldi_file(data / "text", sorted(TEXTS.items()))
+    out = tmp_path / "teacher"
+    argv = ["--data", str(data), "--out", str(out), "--config", str(TINY_CONF / "lad_hard.yaml")]
+    dump_teacher.main([*argv, "--batch_size", "3"])  # two batches, one padded
+    return data, out, argv
+
+
+def test_cache_equals_the_models_teacher_pass(cache):
+    data, out, _ = cache
+    model = build_model().eval()
+    stored = dict(kaldiio.load_scp(str(out / "teacher.scp")))
+    keys = [line.split()[0] for line in (out / "teacher.scp").read_text().splitlines()]
+    text_keys = [line.split()[0] for line in (data / "text").read_text().splitlines()]
+    assert keys == text_keys  # the text file's order: ESPnet's streaming reader needs it
+    for utt, text in TEXTS.items():
+        ids = model.tokenizer(text, add_special_tokens=False).input_ids
+        with torch.no_grad():
+            h_t = model.teacher_hidden(torch.tensor([ids]), torch.tensor([len(ids)]))[0]
+        assert stored[utt].shape == h_t.shape and stored[utt].dtype == "float32"
+        assert torch.allclose(torch.from_numpy(stored[utt]), h_t, atol=1e-5), utt
+    fingerprint = json.loads((out / "fingerprint.json").read_text())
+    assert fingerprint["prompt"] == model.prompt.text
+    assert fingerprint["frozen_dtype"] == "float32"
+
+
+def test_rerun_is_skipped_and_stale_caches_are_refused(cache, caplog):
+    data, out, argv = cache
+    ark_mtime = (out / "teacher.ark").stat().st_mtime_ns
+    dump_teacher.main(argv)
+    assert (out / "teacher.ark").stat().st_mtime_ns == ark_mtime  # up to date: not redone
+    model = build_model()
+    entries = [
+        (str(data / "text"), "text", "text"),
+        (str(out / "teacher.scp"), "teacher", "kaldi_ark"),
+    ]
+    spec = model_spec()
+    assert check_data_caches(entries, spec, model.prompt.text, None) == 1
+    with pytest.raises(ValueError, match="frozen_dtype"):
+        check_data_caches(entries, spec, model.prompt.text, "bfloat16")
+    with pytest.raises(ValueError, match="prompt"):
+        check_data_caches(entries, spec, model.prompt.text + "x", None)
+    (data / "text").write_text("en-1 Another transcript.\n", encoding="utf-8")
+    with pytest.raises(ValueError, match="stale or for another run.*text_sha256"):
+        check_data_caches(entries, spec, model.prompt.text, None)
+    (out / ".done").unlink()
+    with pytest.raises(FileNotFoundError, match="no finished teacher cache"):
+        check_data_caches(entries, spec, model.prompt.text, None)
+
+
+def model_spec():
+    import yaml
+
+    return yaml.safe_load((TINY_CONF / "lad_hard.yaml").read_text())["llm"]
