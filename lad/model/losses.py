@@ -20,16 +20,26 @@ def input_loss(
     z (B, L, D); text_embeds (B, N, D) right-padded; text_lengths (B,) -> (B,).
     The leading L - T queries stay free.
     """
+    z_sel, valid = aligned_queries(z, text_lengths, text_embeds.size(1))  # (B, n, D), (B, n)
+    dist = (z_sel - text_embeds[:, : z_sel.size(1)].to(z.dtype)).norm(dim=-1)  # (B, n)
+    valid = valid.to(dist.dtype)
+    return (dist * valid).sum(1) / valid.sum(1).clamp(min=1.0)
+
+
+def aligned_queries(
+    z: torch.Tensor, text_lengths: torch.Tensor, max_tokens: int
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """L_IN's alignment: token i meets query L - T + i, T = min(|y|, L) (the leading L - T
+    queries stay free). z (B, L, D) -> the query met by each of the first n = min(L,
+    max_tokens) token positions (B, n, D) and which of them are real tokens (B, n)."""
     B, L, _ = z.shape
     T = text_lengths.clamp(max=L)  # (B,)
     i = torch.arange(L, device=z.device)[None, :]  # (1, L)
     valid = i < T[:, None]  # (B, L): the first T tokens ...
     z_index = (L - T[:, None] + i).clamp(max=L - 1)  # ... meet the last T queries
     z_sel = z.gather(1, z_index.unsqueeze(-1).expand(-1, -1, z.size(-1)))  # (B, L, D)
-    n = min(L, text_embeds.size(1))
-    dist = (z_sel[:, :n] - text_embeds[:, :n].to(z.dtype)).norm(dim=-1)  # (B, n)
-    valid = valid[:, :n].to(dist.dtype)
-    return (dist * valid).sum(1) / valid.sum(1).clamp(min=1.0)
+    n = min(L, max_tokens)
+    return z_sel[:, :n], valid[:, :n]
 
 
 def next_token_kl(logits_teacher: torch.Tensor, logits_student: torch.Tensor) -> torch.Tensor:
@@ -67,17 +77,12 @@ def input_token_ce(
 
     z (B, L, D); text (B, N) right-padded ids; text_lengths (B,); embedding (V, D) -> (B,)
     """
-    B, L, _ = z.shape
-    T = text_lengths.clamp(max=L)  # (B,)
-    i = torch.arange(L, device=z.device)[None, :]  # (1, L)
-    valid = i < T[:, None]  # (B, L): token i meets query L - T + i
-    z_index = (L - T[:, None] + i).clamp(max=L - 1)
-    z_sel = z.gather(1, z_index.unsqueeze(-1).expand(-1, -1, z.size(-1)))  # (B, L, D)
-    n = min(L, text.size(1))
+    z_sel, valid = aligned_queries(z, text_lengths, text.size(1))  # (B, n, D), (B, n)
+    n = z_sel.size(1)
     e = embedding.to(z.dtype)
     # -|z - e|^2 / 2 = z.e - |e|^2 / 2 - |z|^2 / 2; the last term is the same for every v
-    logits = z_sel[:, :n] @ e.T - 0.5 * e.pow(2).sum(-1)  # (B, n, V)
+    logits = z_sel @ e.T - 0.5 * e.pow(2).sum(-1)  # (B, n, V)
     target = text[:, :n].clamp(min=0)
     ce = F.cross_entropy(logits.float().transpose(1, 2), target, reduction="none")  # (B, n)
-    valid = valid[:, :n].to(ce.dtype)
+    valid = valid.to(ce.dtype)
     return (ce * valid).sum(1) / valid.sum(1).clamp(min=1.0)
