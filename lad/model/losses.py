@@ -57,13 +57,10 @@ def query_token_accuracy(
 
     z (B, L, D); text (B, N) right-padded ids; text_lengths (B,); embedding (V, D) -> (B,)
     """
-    B, L, _ = z.shape
-    out = []
-    for b in range(B):
-        T = int(min(int(text_lengths[b]), L))
-        dist = torch.cdist(z[b, L - T :].float(), embedding.float())  # (T, V)
-        out.append((dist.argmin(-1) == text[b, :T]).float().mean())
-    return torch.stack(out)
+    z_sel, valid = aligned_queries(z, text_lengths, text.size(1))  # (B, n, D), (B, n)
+    nearest = torch.cdist(z_sel.float(), embedding.float()).argmin(-1)  # (B, n)
+    hits = (nearest == text[:, : z_sel.size(1)]) & valid
+    return hits.sum(1).float() / valid.sum(1).clamp(min=1).float()
 
 
 def input_token_ce(
