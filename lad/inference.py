@@ -190,7 +190,9 @@ class SpeechLLM:
         kl = next_token_kl(logits_t, logits_s)
         top_s, top_t = logits_s.argmax(-1), logits_t.argmax(-1)
         embedding = model.llm.get_input_embeddings().weight
-        q2t = query_token_accuracy(z, ids.to(self.device), text_lengths, embedding)
+        q2t = query_token_accuracy(
+            z, ids.to(self.device), text_lengths, embedding, model.conf.in_align
+        )
         responses = self.generate(z)
         out = []
         for i, response in enumerate(responses):

@@ -36,6 +36,7 @@ from lad.model.encoder import WhisperSpeechEncoder, padding_mask
 from lad.model.frozen_llm import FrozenLLM
 from lad.model.gates import AbsGate
 from lad.model.losses import (
+    ALIGNMENTS,
     input_loss,
     input_token_ce,
     next_token_kl,
@@ -58,6 +59,9 @@ class LADConfig:
     lid_weight: float = 1.0  # lambda_lid; unused without a gate
     kl_weight: float = 0.0  # exact next-token KL, beyond the paper
     in_ce_weight: float = 0.0  # token cross-entropy of the aligned queries, beyond the paper
+    # which queries L_IN aligns with the transcript's T tokens: "last" (DiVA's: the last T,
+    # so a token's query depends on the length) or "first" (query i <-> token i), beyond the paper
+    in_align: str = "last"
     teacher_forcing: bool = True  # scheduled teacher forcing of the bank choice
     total_updates: Optional[int] = None  # schedule length; None: LADTask counts it
     # dtype of the frozen encoder and LLM (e.g. bfloat16 under bf16 autocast on GPUs),
@@ -80,6 +84,10 @@ class LADConfig:
         config = cls(**conf)
         if config.routing not in ROUTINGS:
             raise ValueError(f"model_conf.routing must be one of {ROUTINGS}: {config.routing!r}")
+        if config.in_align not in ALIGNMENTS:
+            raise ValueError(
+                f"model_conf.in_align must be one of {ALIGNMENTS}: {config.in_align!r}"
+            )
         if config.proj_init not in ("embed", "torch"):
             raise ValueError(f"model_conf.proj_init must be embed or torch: {config.proj_init!r}")
         if config.frozen_dtype not in (None, "float32", "bfloat16", "float16"):
@@ -244,19 +252,20 @@ class LADModel(AbsESPnetModel):
             text_embeds = self.llm.get_input_embeddings()(text)  # (B, N, d_llm)
 
         l_out = output_loss(h_s.float(), h_t.float()).mean()
-        l_in = input_loss(z, text_embeds, text_lengths).mean()
+        l_in = input_loss(z, text_embeds, text_lengths, c.in_align).mean()
         loss = c.out_weight * l_out + c.in_weight * l_in
         stats: dict[str, Optional[torch.Tensor]] = dict(l_out=l_out.detach(), l_in=l_in.detach())
         if c.in_ce_weight > 0:
             weight = self.llm.get_input_embeddings().weight
-            l_in_ce = input_token_ce(z, text, text_lengths, weight).mean()
+            l_in_ce = input_token_ce(z, text, text_lengths, weight, c.in_align).mean()
             loss = loss + c.in_ce_weight * l_in_ce
             stats["l_in_ce"] = l_in_ce.detach()
         if not self.training:  # validation only (too slow for every training step)
             with torch.no_grad():
                 # does Z spell the transcript; does the first response token agree?
                 weight = self.llm.get_input_embeddings().weight
-                stats["q2t_acc"] = query_token_accuracy(z, text, text_lengths, weight).mean()
+                q2t = query_token_accuracy(z, text, text_lengths, weight, c.in_align)
+                stats["q2t_acc"] = q2t.mean()
                 head = self.llm.get_output_embeddings()
                 agree = head(h_s).argmax(-1) == head(h_t.to(h_s.dtype)).argmax(-1)
                 stats["top1_agree"] = agree.float().mean()

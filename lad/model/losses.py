@@ -12,31 +12,43 @@ def output_loss(h_student: torch.Tensor, h_teacher: torch.Tensor) -> torch.Tenso
     return (h_student - h_teacher).norm(dim=-1)
 
 
+ALIGNMENTS = ("last", "first")
+
+
 def input_loss(
-    z: torch.Tensor, text_embeds: torch.Tensor, text_lengths: torch.Tensor
+    z: torch.Tensor, text_embeds: torch.Tensor, text_lengths: torch.Tensor, align: str = "last"
 ) -> torch.Tensor:
-    """L_IN: mean_i ||Z_{L-T+i} - E(y_i)||_2 over the last T = min(|y|, L) query outputs.
+    """L_IN: mean_i ||Z_{L-T+i} - E(y_i)||_2 over the last T = min(|y|, L) query outputs
+    (align="last", DiVA's); align="first": mean_i ||Z_i - E(y_i)|| over the first T.
 
     z (B, L, D); text_embeds (B, N, D) right-padded; text_lengths (B,) -> (B,).
-    The leading L - T queries stay free.
+    The other L - T queries stay free.
     """
-    z_sel, valid = aligned_queries(z, text_lengths, text_embeds.size(1))  # (B, n, D), (B, n)
+    z_sel, valid = aligned_queries(z, text_lengths, text_embeds.size(1), align)  # (B, n, D)
     dist = (z_sel - text_embeds[:, : z_sel.size(1)].to(z.dtype)).norm(dim=-1)  # (B, n)
     valid = valid.to(dist.dtype)
     return (dist * valid).sum(1) / valid.sum(1).clamp(min=1.0)
 
 
 def aligned_queries(
-    z: torch.Tensor, text_lengths: torch.Tensor, max_tokens: int
+    z: torch.Tensor, text_lengths: torch.Tensor, max_tokens: int, align: str = "last"
 ) -> tuple[torch.Tensor, torch.Tensor]:
-    """L_IN's alignment: token i meets query L - T + i, T = min(|y|, L) (the leading L - T
-    queries stay free). z (B, L, D) -> the query met by each of the first n = min(L,
-    max_tokens) token positions (B, n, D) and which of them are real tokens (B, n)."""
+    """L_IN's alignment of the first T = min(|y|, L) tokens with T of the L queries:
+    align="last" (DiVA's): token i meets query L - T + i, the leading L - T queries stay
+    free, so where a token lands depends on the transcript's length; align="first": token i
+    meets query i, the trailing L - T stay free. z (B, L, D) -> the query met by each of
+    the first n = min(L, max_tokens) token positions (B, n, D) and which of them are real
+    tokens (B, n)."""
+    if align not in ALIGNMENTS:
+        raise ValueError(f"align must be one of {ALIGNMENTS}: {align!r}")
     B, L, _ = z.shape
     T = text_lengths.clamp(max=L)  # (B,)
     i = torch.arange(L, device=z.device)[None, :]  # (1, L)
     valid = i < T[:, None]  # (B, L): the first T tokens ...
-    z_index = (L - T[:, None] + i).clamp(max=L - 1)  # ... meet the last T queries
+    if align == "last":  # ... meet the last T queries
+        z_index = (L - T[:, None] + i).clamp(max=L - 1)
+    else:  # ... meet the first T queries
+        z_index = i.expand(B, -1)
     z_sel = z.gather(1, z_index.unsqueeze(-1).expand(-1, -1, z.size(-1)))  # (B, L, D)
     n = min(L, max_tokens)
     return z_sel[:, :n], valid[:, :n]
@@ -50,31 +62,39 @@ def next_token_kl(logits_teacher: torch.Tensor, logits_student: torch.Tensor) ->
 
 
 def query_token_accuracy(
-    z: torch.Tensor, text: torch.Tensor, text_lengths: torch.Tensor, embedding: torch.Tensor
+    z: torch.Tensor,
+    text: torch.Tensor,
+    text_lengths: torch.Tensor,
+    embedding: torch.Tensor,
+    align: str = "last",
 ) -> torch.Tensor:
-    """How often the token whose embedding is nearest (L2) to each of the last
-    T = min(|y|, L) query outputs is the transcript's token, with L_IN's alignment.
+    """How often the token whose embedding is nearest (L2) to each of the T = min(|y|, L)
+    aligned query outputs is the transcript's token, with L_IN's alignment.
 
     z (B, L, D); text (B, N) right-padded ids; text_lengths (B,); embedding (V, D) -> (B,)
     """
-    z_sel, valid = aligned_queries(z, text_lengths, text.size(1))  # (B, n, D), (B, n)
+    z_sel, valid = aligned_queries(z, text_lengths, text.size(1), align)  # (B, n, D), (B, n)
     nearest = torch.cdist(z_sel.float(), embedding.float()).argmin(-1)  # (B, n)
     hits = (nearest == text[:, : z_sel.size(1)]) & valid
     return hits.sum(1).float() / valid.sum(1).clamp(min=1).float()
 
 
 def input_token_ce(
-    z: torch.Tensor, text: torch.Tensor, text_lengths: torch.Tensor, embedding: torch.Tensor
+    z: torch.Tensor,
+    text: torch.Tensor,
+    text_lengths: torch.Tensor,
+    embedding: torch.Tensor,
+    align: str = "last",
 ) -> torch.Tensor:
-    """Cross-entropy of the transcript's tokens given the last T = min(|y|, L) query outputs,
-    with L_IN's alignment and logits -|Z_j - E_v|^2 / 2 over the LLM's token embeddings E
+    """Cross-entropy of the transcript's tokens given the T = min(|y|, L) aligned query
+    outputs, with L_IN's alignment and logits -|Z_j - E_v|^2 / 2 over the LLM's token embeddings E
     (nearest embedding = most likely token, as query_token_accuracy counts). Beyond the
     paper: L_IN's L2 alone pulls an undecided query to the mean embedding; this term also
     pushes it away from the wrong tokens.
 
     z (B, L, D); text (B, N) right-padded ids; text_lengths (B,); embedding (V, D) -> (B,)
     """
-    z_sel, valid = aligned_queries(z, text_lengths, text.size(1))  # (B, n, D), (B, n)
+    z_sel, valid = aligned_queries(z, text_lengths, text.size(1), align)  # (B, n, D), (B, n)
     n = z_sel.size(1)
     e = embedding.to(z.dtype)
     # -|z - e|^2 / 2 = z.e - |e|^2 / 2 - |z|^2 / 2; the last term is the same for every v

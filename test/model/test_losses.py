@@ -77,3 +77,30 @@ def test_input_token_ce_matches_a_hand_computed_softmax():
         torch.tensor([[[0.0, 40.0]]]), torch.tensor([[2]]), torch.tensor([1]), emb * 20
     )
     assert far.item() < 1e-6
+
+
+def test_first_alignment_meets_leading_queries():
+    from lad.model.losses import input_token_ce, query_token_accuracy
+
+    # same z and tokens as test_input_loss_aligns_last_queries_with_tokens, align="first"
+    z = torch.tensor([[[1.0], [2.0], [9.0], [9.0]], [[1.0], [2.0], [3.0], [4.0]]])
+    emb = torch.tensor(
+        [[[1.0], [5.0], [0.0], [0.0], [0.0], [0.0]], [[1.0], [2.0], [3.0], [6.0], [7.0], [8.0]]]
+    )
+    # 0: queries 0, 1 (values 1, 2) vs tokens 1, 5 -> (0 + 3) / 2; the trailing 9s are free.
+    loss = input_loss(z, emb, torch.tensor([2, 6]), align="first")
+    assert torch.allclose(loss, torch.tensor([1.5, 0.5]))
+    assert input_loss(z, emb, torch.tensor([2, 6]), align="last")[0].item() == pytest.approx(6.0)
+
+    g = torch.Generator().manual_seed(0)
+    table = torch.randn(50, 8, generator=g)
+    text, lengths = torch.tensor([[3, 4, 5, 0]]), torch.tensor([3])
+    zt = torch.randn(1, 6, 8, generator=g) * 10
+    zt[0, :3] = table[[3, 4, 5]]  # the first T = 3 queries spell the transcript
+    assert query_token_accuracy(zt, text, lengths, table, align="first").item() == 1.0
+    assert query_token_accuracy(zt, text, lengths, table, align="last").item() < 1.0
+    first = input_token_ce(zt, text, lengths, table, align="first")
+    last = input_token_ce(zt, text, lengths, table, align="last")
+    assert first.item() < last.item()
+    with pytest.raises(ValueError, match="align must be one of"):
+        input_loss(z, emb, torch.tensor([2, 6]), align="middle")
