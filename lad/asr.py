@@ -28,11 +28,11 @@ import numpy as np
 import torch
 from transformers import WhisperForConditionalGeneration, WhisperProcessor
 
+from lad.data.audio import SAMPLE_RATE
 from lad.model.backbones import expand_path
 
 logger = logging.getLogger(__name__)
 
-SAMPLE_RATE = 16000
 WHISPER_WINDOW_SAMPLES = 30 * SAMPLE_RATE  # Whisper's encoder sees 30 s (3000 frames)
 
 

@@ -23,7 +23,7 @@ import numpy as np
 import torch
 from transformers import PreTrainedModel, PreTrainedTokenizerBase
 
-from lad.data.audio import read_audio, to_mono_rate
+from lad.data.audio import read_audio, to_mono_16k
 from lad.data.kaldi import read_kaldi_file
 from lad.model.frozen_llm import FrozenLLM
 from lad.model.lad_model import LADModel
@@ -31,7 +31,6 @@ from lad.model.losses import next_token_kl, output_loss, query_token_accuracy
 from lad.model.prompts import ChatPrompt, pad_rows
 from lad.tasks.lad import LADTask
 
-SAMPLE_RATE = 16000
 PACKED_WEIGHTS = "model.pth"
 
 
@@ -227,7 +226,7 @@ def load_speech(entry: str, feats: bool) -> np.ndarray:
     if feats:
         return np.asarray(kaldiio.load_mat(entry), dtype=np.float32)
     wave, rate = read_audio(entry)
-    return to_mono_rate(wave, rate, SAMPLE_RATE)
+    return to_mono_16k(wave, rate)
 
 
 def pad_speech(arrays: list[np.ndarray]) -> tuple[torch.Tensor, torch.Tensor]:

@@ -34,10 +34,11 @@ from typing import Optional
 import soundfile as sf
 from tqdm import tqdm
 
+from lad.data.audio import SAMPLE_RATE
 from lad.data.kaldi import Utterance, read_kaldi_file, validate_data_dir, write_data_dir
 from lad.data.sentences import LANGS, generate_sentences
 from lad.log import setup_logging
-from lad.tts.espeak import SAMPLE_RATE, Voice, espeak_available, synthesize
+from lad.tts.espeak import Voice, espeak_available, synthesize
 
 SPLITS = ("test", "dev", "train")  # the order sentences are drawn in: later ones exclude earlier
 SPEEDS = range(130, 181, 10)  # words per minute

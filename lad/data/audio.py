@@ -24,10 +24,22 @@ def read_audio(entry: str) -> tuple:
     return sf.read(entry, dtype="float32")
 
 
+SAMPLE_RATE = 16000  # every wave lad hands to a model: Whisper's rate, mono float32
+
+
 def to_mono_rate(wave: np.ndarray, rate: int, target_rate: int) -> np.ndarray:
-    """Average channels and resample to target_rate."""
+    """(T,) or (T, C) samples at ``rate`` -> (T',) float32 at ``target_rate`` (channels
+    averaged)."""
+    wave = np.asarray(wave, dtype=np.float32)
     if wave.ndim == 2:
         wave = wave.mean(axis=1)
+    if wave.ndim != 1:
+        raise ValueError(f"expected (T,) or (T, C) samples, got shape {wave.shape}")
     if rate != target_rate:
         wave = torchaudio.functional.resample(torch.from_numpy(wave), rate, target_rate).numpy()
-    return wave.astype(np.float32)
+    return np.ascontiguousarray(wave, dtype=np.float32)
+
+
+def to_mono_16k(wave: np.ndarray, rate: int) -> np.ndarray:
+    """(T,) or (T, C) samples at ``rate`` -> (T',) float32 at SAMPLE_RATE."""
+    return to_mono_rate(wave, rate, SAMPLE_RATE)

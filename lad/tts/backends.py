@@ -37,22 +37,11 @@ from typing import Optional
 import numpy as np
 import soundfile as sf
 import torch
-import torchaudio
 import yaml
 
-from lad.tts.espeak import SAMPLE_RATE, Voice, espeak_available
+from lad.data.audio import to_mono_16k
+from lad.tts.espeak import Voice, espeak_available
 from lad.tts.espeak import synthesize as espeak_synthesize
-
-
-def to_16k_mono(wave: np.ndarray, rate: int) -> np.ndarray:
-    """(T,) or (T, C) samples at ``rate`` -> (T',) float32 at 16 kHz (channels averaged)."""
-    wave = np.asarray(wave, dtype=np.float32)
-    if wave.ndim == 2:
-        wave = wave.mean(axis=1)
-    assert wave.ndim == 1, f"expected (T,) or (T, C) samples, got shape {wave.shape}"
-    if rate != SAMPLE_RATE:
-        wave = torchaudio.functional.resample(torch.from_numpy(wave), rate, SAMPLE_RATE).numpy()
-    return np.ascontiguousarray(wave, dtype=np.float32)
 
 
 class AbsTTS(ABC):
@@ -188,7 +177,7 @@ class VitsTTS(AbsTTS):
             with torch.no_grad():
                 waveform = model(**inputs).waveform[0]  # (T,)
             wave = waveform.float().cpu().numpy()
-        return to_16k_mono(wave, model.config.sampling_rate), self.voice(lang, index)
+        return to_mono_16k(wave, model.config.sampling_rate), self.voice(lang, index)
 
 
 PLACEHOLDER = re.compile(r"\{(text_file|text|lang|out_wav)\}")
@@ -253,7 +242,7 @@ class CommandTTS(AbsTTS):
                 ) from e
         if len(wave) == 0:
             raise RuntimeError(f"TTS command wrote an empty wav: {cmd}")
-        return to_16k_mono(wave, rate), self.voice(lang, index)
+        return to_mono_16k(wave, rate), self.voice(lang, index)
 
 
 BACKENDS: dict[str, type[AbsTTS]] = {"espeak": EspeakTTS, "vits": VitsTTS, "command": CommandTTS}

@@ -9,8 +9,8 @@ from dataclasses import dataclass
 
 import numpy as np
 import soundfile as sf
-import torch
-import torchaudio
+
+from lad.data.audio import to_mono_16k
 
 # espeak-ng voice per ISO 639-1 code. Chinese: 'cmn-latn-pinyin' reads Han characters
 # correctly in espeak-ng 1.51, where '-v zh' and '-v cmn' are broken.
@@ -30,7 +30,6 @@ VOICES = {
     "ar": "ar",
     "hi": "hi",
 }
-SAMPLE_RATE = 16000
 
 
 @dataclass(frozen=True)
@@ -75,8 +74,4 @@ def synthesize(text: str, voice: Voice) -> np.ndarray:
             f"espeak-ng failed ({' '.join(cmd[:-1])}): {proc.stderr.decode(errors='replace')}"
         )
     wave, rate = sf.read(io.BytesIO(proc.stdout), dtype="float32")
-    if wave.ndim == 2:
-        wave = wave.mean(axis=1)
-    if rate != SAMPLE_RATE:
-        wave = torchaudio.functional.resample(torch.from_numpy(wave), rate, SAMPLE_RATE).numpy()
-    return wave
+    return to_mono_16k(wave, rate)

@@ -13,28 +13,28 @@ import pytest
 import torch
 import torchaudio
 
+from lad.data.audio import SAMPLE_RATE, to_mono_16k
 from lad.tts.backends import (
     CommandTTS,
     EspeakTTS,
     VitsTTS,
     build_tts,
     load_tts_config,
-    to_16k_mono,
 )
-from lad.tts.espeak import SAMPLE_RATE, Voice, synthesize
+from lad.tts.espeak import Voice, synthesize
 from test.conftest import REPO
 
 CONF = REPO / "egs" / "audio_mlqa" / "eval1" / "conf"
 TRICKY = """He said "it's $HOME's `id` $(echo no) cost $5" \\ ; & | > x.txt"""
 
 
-def test_to_16k_mono():
+def test_to_mono_16k():
     stereo = np.stack([np.ones(22050), np.zeros(22050)], axis=1)  # 1 s, two channels
-    wave = to_16k_mono(stereo, 22050)
+    wave = to_mono_16k(stereo, 22050)
     assert wave.dtype == np.float32 and wave.shape == (16000,)
     assert np.allclose(wave[2000:14000], 0.5, atol=1e-3)  # channels averaged
     same = np.linspace(-1, 1, 100, dtype=np.float64)
-    assert np.array_equal(to_16k_mono(same, 16000), same.astype(np.float32))
+    assert np.array_equal(to_mono_16k(same, 16000), same.astype(np.float32))
 
 
 def test_espeak_cycles_variants():

@@ -1,7 +1,8 @@
 import numpy as np
 import pytest
 
-from lad.tts.espeak import SAMPLE_RATE, Voice, synthesize
+from lad.data.audio import SAMPLE_RATE
+from lad.tts.espeak import Voice, synthesize
 
 
 @pytest.mark.parametrize("lang, text", [("en", "Hello there."), ("zh", "你好"), ("vi", "Xin chào")])

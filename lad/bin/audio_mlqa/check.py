@@ -38,10 +38,10 @@ import soundfile as sf
 import yaml
 from espnet2.utils.types import str2bool
 
+from lad.data.audio import SAMPLE_RATE
 from lad.data.kaldi import is_done, mark_done
 from lad.data.mlqa import read_manifest, write_manifest
 
-SAMPLE_RATE = 16000
 CHARACTER_LANGS = frozenset({"zh"})  # scored on characters: spaces removed, WER == CER
 REPORT_COLUMNS = ("id", "lang", "cer", "wer", "flagged", "question", "asr")
 SUMMARY_COLUMNS = ("lang", "items", "flagged", "cer", "wer")

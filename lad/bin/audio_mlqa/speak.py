@@ -28,9 +28,10 @@ from pathlib import Path
 import soundfile as sf
 import yaml
 
+from lad.data.audio import SAMPLE_RATE
 from lad.data.files import write_text
 from lad.data.mlqa import read_manifest, write_manifest
-from lad.tts.backends import SAMPLE_RATE, AbsTTS, build_tts, load_tts_config
+from lad.tts.backends import AbsTTS, build_tts, load_tts_config
 
 
 @dataclass(frozen=True)
