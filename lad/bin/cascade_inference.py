@@ -36,7 +36,7 @@ from espnet2.utils import config_argparse
 from lad.asr import AbsASR, build_asr, resolve_spec
 from lad.cascade import Cascade, asr_scores
 from lad.data.files import read_jsonl, write_json, write_text
-from lad.data.kaldi import fingerprint, is_done, mark_done
+from lad.data.stamps import file_marker, fingerprint, is_done, mark_done
 from lad.inference import TextLLM, add_decode_options, iterate_data_dir
 from lad.log import setup_logging
 from lad.model.backbones import load_llm
@@ -99,7 +99,7 @@ def run_stamp(args, spec: dict[str, Any], llm: Any) -> str:
 def decode_data_dir(args) -> None:
     spec = asr_spec(args.asr_config, args.language)
     llm_conf = llm_spec(args)
-    marker = args.out.with_name(args.out.name + ".done")
+    marker = file_marker(args.out)
     scores_path = args.out.parent / "asr_scores.json"
     config = config_path(args.out)
     stamp = run_stamp(args, spec, llm_conf)

@@ -30,7 +30,8 @@ import torch
 import yaml
 from tqdm import tqdm
 
-from lad.data.kaldi import fingerprint, is_done, mark_done, read_kaldi_file, write_kaldi_file
+from lad.data.kaldi import read_kaldi_file, write_kaldi_file
+from lad.data.stamps import fingerprint, is_done, job_marker, mark_done
 from lad.log import setup_logging
 from lad.model.backbones import freeze, load_whisper
 from lad.model.encoder import WhisperSpeechEncoder
@@ -45,12 +46,6 @@ def whisper_spec(config: Optional[Path], whisper: Optional[str]) -> Any:
     if "whisper" not in conf:
         raise ValueError(f"{config}: no 'whisper' entry")
     return conf["whisper"]
-
-
-def job_done(out: Path, job: int) -> Path:
-    """The marker a finished job leaves (it records the input's fingerprint); the skip
-    check and the writer both use this path."""
-    return out / f".done.{job}"
 
 
 def run_job(
@@ -88,7 +83,7 @@ def run_job(
     os.replace(f"{ark}.tmp", ark)
     os.replace(f"{scp}.tmp", scp)
     write_kaldi_file(out / f"frames.{job}", frames.items())
-    mark_done(job_done(out, job), stamp)
+    mark_done(job_marker(out, job), stamp)
 
 
 def get_parser() -> argparse.ArgumentParser:
@@ -118,7 +113,7 @@ def main(argv: Optional[list[str]] = None) -> None:
     nj = max(1, args.nj)
     jobs = {j: [(u, wav[u]) for u in order[j::nj]] for j in range(nj)}
     stamp = f"{fingerprint(args.data, ('wav.scp',))} nj={nj} whisper={json.dumps(spec)} format=cm3"
-    todo = [j for j in jobs if not is_done(job_done(args.out, j), stamp)]
+    todo = [j for j in jobs if not is_done(job_marker(args.out, j), stamp)]
     logging.info(f"{args.data}: {len(wav)} utterances, {len(todo)} of {nj} jobs to run")
     # Jobs run one after the other: on a CPU torch already uses every core for one job;
     # splitting keeps a long run resumable job by job.

@@ -30,13 +30,14 @@ import yaml
 from tqdm import tqdm
 
 from lad.data.files import write_json
-from lad.data.kaldi import is_done, mark_done, read_kaldi_file, write_kaldi_file
+from lad.data.kaldi import read_kaldi_file, write_kaldi_file
+from lad.data.stamps import is_done, mark_done, stamp_of
 from lad.log import setup_logging
 from lad.model.backbones import freeze, load_llm
 from lad.model.frozen_llm import FrozenLLM
 from lad.model.lad_model import LADConfig
 from lad.model.prompts import ChatPrompt, pad_rows
-from lad.model.teacher_cache import FINGERPRINT, SCP, cache_fingerprint, done_marker, stamp_of
+from lad.model.teacher_cache import FINGERPRINT, SCP, cache_fingerprint, done_marker
 
 
 def get_parser() -> argparse.ArgumentParser:

@@ -27,13 +27,12 @@ from tqdm import tqdm
 
 from lad.data.audio import read_audio, to_mono_rate
 from lad.data.kaldi import (
-    fingerprint,
-    is_done,
-    mark_done,
+    REQUIRED_FILES,
     read_data_dir,
     write_data_dir,
     write_kaldi_file,
 )
+from lad.data.stamps import dir_marker, fingerprint, is_done, mark_done, stamp_of
 from lad.log import setup_logging
 
 Job = tuple[str, str, str, int, float, float]
@@ -79,8 +78,9 @@ def main(argv: Optional[list[str]] = None) -> None:
     args = get_parser().parse_args(argv)
     setup_logging()
     start = time.perf_counter()
-    marker = args.dst / ".done"
-    stamp = f"{fingerprint(args.src)} fs={args.fs} min={args.min_sec} max={args.max_sec}"
+    marker = dir_marker(args.dst)
+    options = dict(fs=args.fs, min_sec=args.min_sec, max_sec=args.max_sec)
+    stamp = stamp_of(fingerprint(args.src, REQUIRED_FILES), options)
     if is_done(marker, stamp):
         logging.info(f"{args.dst}: up to date with {args.src}; nothing to do")
         return

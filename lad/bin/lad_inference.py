@@ -33,7 +33,7 @@ import yaml
 from espnet2.utils import config_argparse
 from espnet2.utils.types import str2bool, str_or_none
 
-from lad.data.kaldi import fingerprint, is_done, mark_done
+from lad.data.stamps import file_marker, fingerprint, is_done, mark_done
 from lad.inference import (
     SpeechLLM,
     TextLLM,
@@ -66,7 +66,7 @@ def run_stamp(args, model_file: Optional[Path]) -> str:
 
 
 def decode_data_dir(args, model_file: Optional[Path]) -> None:
-    marker = args.out.with_name(args.out.name + ".done")
+    marker = file_marker(args.out)
     stamp = run_stamp(args, model_file)
     if args.out.is_file() and is_done(marker, stamp):
         logging.info(f"{args.out} is up to date")

@@ -25,7 +25,8 @@ from typing import Optional
 
 from lad.data.corpus import SPLITS, Split
 from lad.data.files import write_text
-from lad.data.kaldi import is_done, mark_done, validate_data_dir, write_data_dir
+from lad.data.kaldi import validate_data_dir, write_data_dir
+from lad.data.stamps import dir_marker, is_done, mark_done
 from lad.log import setup_logging
 
 CORPORA = {
@@ -81,7 +82,7 @@ def main(argv: Optional[list[str]] = None) -> None:
     options["fleurs"] = {"extract_dir": args.out / "fleurs_audio" / lang}
     stamp = f"{args.corpus} {args.root.resolve()} {lang} {options[args.corpus]}"
     dirs = [args.out / f"{name}_{lang}" for name in SPLITS]
-    if all(is_done(d / ".done", stamp) for d in dirs):
+    if all(is_done(dir_marker(d), stamp) for d in dirs):
         logging.info(f"{lang}: already prepared in {args.out}/{{train,dev,test}}_{lang}")
         return
     for d in dirs:  # no stale files of an earlier run
@@ -92,7 +93,7 @@ def main(argv: Optional[list[str]] = None) -> None:
     if empty:
         raise SystemExit(f"no utterance kept in {', '.join(empty)}: see skipped there")
     for d in dirs:
-        mark_done(d / ".done", stamp)
+        mark_done(dir_marker(d), stamp)
 
 
 if __name__ == "__main__":

@@ -28,6 +28,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Optional
 
+from lad.data.stamps import dir_marker, is_done, mark_done
 from lad.log import setup_logging
 
 
@@ -132,7 +133,13 @@ PREPARE = {"whisper-base": prepare_whisper_base, "smollm2-135m-instruct": prepar
 
 def done_marker(out: Path, name: str) -> Path:
     """The one path both the skip check and the writer use."""
-    return out / name / ".done"
+    return dir_marker(out / name)
+
+
+def pinned_record(name: str) -> str:
+    """What a prepared model folder depends on: its wheels' versions and sha256 sums."""
+    record = {w.name: {"version": w.version, "sha256": w.sha256} for w in WHEELS[name]}
+    return json.dumps(record, indent=2)
 
 
 def get_parser() -> argparse.ArgumentParser:
@@ -155,14 +162,13 @@ def main(argv: Optional[list[str]] = None) -> None:
     cache = args.out / ".cache"
     for name in args.models:
         marker = done_marker(args.out, name)
-        if marker.is_file():
+        if is_done(marker, pinned_record(name)):
             logging.info(f"{name}: ready in {marker.parent}")
             continue
         PREPARE[name](args.out, cache)
         if not marker.parent.is_dir():
             raise RuntimeError(f"{name}: the converter wrote no {marker.parent}")
-        record = {w.name: {"version": w.version, "sha256": w.sha256} for w in WHEELS[name]}
-        marker.write_text(json.dumps(record, indent=2) + "\n", encoding="utf-8")
+        mark_done(marker, pinned_record(name))
         logging.info(f"{name}: converted into {marker.parent}")
     if not args.keep_wheels and cache.exists():
         shutil.rmtree(cache)

@@ -37,6 +37,7 @@ from tqdm import tqdm
 from lad.data.audio import SAMPLE_RATE
 from lad.data.kaldi import Utterance, read_kaldi_file, validate_data_dir, write_data_dir
 from lad.data.sentences import LANGS, generate_sentences
+from lad.data.stamps import dir_marker, is_done, mark_done, stamp_of
 from lad.log import setup_logging
 from lad.tts.espeak import Voice, espeak_available, synthesize
 
@@ -67,8 +68,8 @@ def speaker_id(voice: Voice) -> str:
 
 
 def done_marker(data_dir: Path) -> Path:
-    """The marker touched after a data dir is written and validated; its presence skips it."""
-    return data_dir / ".done"
+    """Written after a data dir is written and validated; it records the planned jobs."""
+    return dir_marker(data_dir)
 
 
 def plan_split(
@@ -113,14 +114,16 @@ def make_data_dir(
     """Synthesise, write and validate one data dir, or skip it if done; return audio seconds."""
     marker = done_marker(data_dir)
     planned = {job.utt_id: job.text for job in jobs}
+    stamp = stamp_of([(j.utt_id, j.text, j.voice.name, j.voice.speed, j.voice.pitch) for j in jobs])
     if marker.is_file():
         if read_kaldi_file(data_dir / "text") != planned:
             raise ValueError(
                 f"{data_dir} is marked done but holds other utterances than asked for "
                 f"(sizes, seed or sentence bank changed?); remove it to regenerate"
             )
-        logging.info(f"{data_dir.name}: done before, skipped ({len(jobs)} utterances)")
-        return audio_seconds(jobs)
+        if is_done(marker, stamp):
+            logging.info(f"{data_dir.name}: done before, skipped ({len(jobs)} utterances)")
+            return audio_seconds(jobs)
     start = time.perf_counter()
     for wav_parent in {job.wav.parent for job in jobs}:
         wav_parent.mkdir(parents=True, exist_ok=True)
@@ -129,7 +132,7 @@ def make_data_dir(
     write_data_dir(data_dir, utts)
     n = validate_data_dir(data_dir)
     seconds = audio_seconds(jobs)
-    marker.touch()
+    mark_done(marker, stamp)
     logging.info(
         f"{data_dir.name}: {n} utterances ({n_new} synthesised, {n - n_new} kept), "
         f"{len({u.spk for u in utts})} speakers, {seconds / 60:.1f} min of audio, "

@@ -6,7 +6,6 @@ field. Transcripts are written verbatim: the LLM teacher reads them.
 
 from __future__ import annotations
 
-import hashlib
 import os
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
@@ -113,24 +112,3 @@ def validate_data_dir(data_dir: Union[str, Path]) -> int:
     if spk2utt != dict(utt2spk_inv):
         raise ValueError(f"{data_dir / 'spk2utt'}: does not match utt2spk")
     return len(utt_ids)
-
-
-def fingerprint(data_dir: Union[str, Path], names: Sequence[str] = REQUIRED_FILES) -> str:
-    """sha256 over a data directory's files: a stage's ``.done`` marker stores it, so the
-    stage is skipped only while its input is unchanged."""
-    h = hashlib.sha256()
-    for name in names:
-        path = Path(data_dir) / name
-        h.update(name.encode() + b"\0")
-        h.update(path.read_bytes() if path.is_file() else b"<missing>")
-    return h.hexdigest()
-
-
-def is_done(marker: Path, stamp: str) -> bool:
-    """True when ``marker`` exists and records ``stamp``."""
-    return marker.is_file() and marker.read_text(encoding="utf-8").strip() == stamp
-
-
-def mark_done(marker: Path, stamp: str) -> None:
-    """Written last by a stage: records the input fingerprint it finished."""
-    marker.write_text(stamp + "\n", encoding="utf-8")

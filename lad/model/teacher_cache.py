@@ -18,13 +18,15 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, Optional
 
+from lad.data.stamps import dir_marker
+
 SCP = "teacher.scp"
 FINGERPRINT = "fingerprint.json"
 DATA_NAME = "teacher"  # the ESPnet data name: <dir>/teacher.scp,teacher,kaldi_ark
 
 
 def done_marker(cache_dir: Path) -> Path:
-    return cache_dir / ".done"
+    return dir_marker(cache_dir)
 
 
 def cache_fingerprint(
@@ -37,10 +39,6 @@ def cache_fingerprint(
         frozen_dtype=frozen_dtype or "float32",
         text_sha256=hashlib.sha256(Path(text_file).read_bytes()).hexdigest(),
     )
-
-
-def stamp_of(fingerprint: dict[str, Any]) -> str:
-    return json.dumps(fingerprint, sort_keys=True, ensure_ascii=False)
 
 
 def check_cache(cache_dir: Path, expected: dict[str, Any]) -> None:

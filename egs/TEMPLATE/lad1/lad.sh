@@ -200,17 +200,16 @@ for system in "${system_names[@]}"; do
 
     if [ "${stage}" -le 6 ] && [ "${stop_stage}" -ge 6 ]; then
         # The shapes depend on the config (tokenizer) and the data lists only.
-        stamp="$(cat "${config}" "${feats_dir}/${train_set}/text" "${feats_dir}/${valid_set}/text" \
-            "${feats_dir}/${train_set}/${speech_file}" "${feats_dir}/${valid_set}/${speech_file}" \
-            | sha256sum | cut -d' ' -f1)"
-        if [ -f "${stats}/.done" ] && [ "$(cat "${stats}/.done")" = "${stamp}" ]; then
+        inputs=("${config}" "${feats_dir}/${train_set}/text" "${feats_dir}/${valid_set}/text"
+            "${feats_dir}/${train_set}/${speech_file}" "${feats_dir}/${valid_set}/${speech_file}")
+        if python -m lad.bin.stamp check "${stats}/.done" "${inputs[@]}"; then
             log "Stage 6: stats of ${system} are up to date in ${stats}"
         else
             log "Stage 6: collect stats for ${system} -> ${stats} (log: ${stats}/logs/stats.log)"
             mkdir -p "${stats}/logs"
             logged "${stats}/logs/stats.log" python -m lad.bin.lad_train "${common[@]}" \
                 --collect_stats true --output_dir "${stats}"
-            echo "${stamp}" > "${stats}/.done"
+            python -m lad.bin.stamp mark "${stats}/.done" "${inputs[@]}"
         fi
     fi
 

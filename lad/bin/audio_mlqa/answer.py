@@ -26,7 +26,7 @@ import torch
 import yaml
 
 from lad.data.files import read_jsonl, write_jsonl
-from lad.data.kaldi import is_done, mark_done
+from lad.data.stamps import file_marker, is_done, mark_done
 from lad.inference import SpeechLLM, TextLLM, load_model, load_speech, pad_speech
 from lad.model.backbones import load_llm
 from lad.model.prompts import PLACEHOLDER, ChatPrompt
@@ -135,7 +135,7 @@ def run(args: argparse.Namespace) -> None:
         raise SystemExit(f"--system {args.system} needs {' '.join(missing)}")
     required = ("id", "lang", "context", "question") + (("audio",) if args.system != "text" else ())
     items = read_jsonl(args.manifest, required)
-    marker = args.out.with_name(args.out.name + ".done")
+    marker = file_marker(args.out)
     stamp = run_stamp(args, items)
     if args.out.is_file() and is_done(marker, stamp):
         logging.info(f"{args.out} is up to date")

@@ -39,8 +39,8 @@ import yaml
 from espnet2.utils.types import str2bool
 
 from lad.data.audio import SAMPLE_RATE
-from lad.data.kaldi import is_done, mark_done
 from lad.data.mlqa import read_manifest, write_manifest
+from lad.data.stamps import file_marker, is_done, mark_done
 
 CHARACTER_LANGS = frozenset({"zh"})  # scored on characters: spaces removed, WER == CER
 REPORT_COLUMNS = ("id", "lang", "cer", "wer", "flagged", "question", "asr")
@@ -194,7 +194,7 @@ def run(args: argparse.Namespace) -> None:
     if args.batch_size < 1:
         raise SystemExit("--batch_size must be >= 1")
     items = read_manifest(args.manifest, required=("id", "lang", "question", "audio"))
-    marker = args.out.with_name(args.out.name + ".done")
+    marker = file_marker(args.out)
     stamp = hashlib.sha256(
         args.manifest.read_bytes()
         + args.asr_config.read_bytes()
