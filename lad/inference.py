@@ -23,6 +23,7 @@ import numpy as np
 import torch
 from transformers import PreTrainedModel, PreTrainedTokenizerBase
 
+from lad import packed
 from lad.data.audio import read_audio, to_mono_16k
 from lad.data.kaldi import read_kaldi_file
 from lad.model.frozen_llm import FrozenLLM
@@ -31,15 +32,13 @@ from lad.model.losses import next_token_kl, output_loss, query_token_accuracy
 from lad.model.prompts import ChatPrompt, pad_rows
 from lad.tasks.lad import LADTask
 
-PACKED_WEIGHTS = "model.pth"
-
 
 def load_model(model_dir: Path, model_file: Optional[Path] = None, device: str = "cpu") -> LADModel:
     """A model from ``<model_dir>/config.yaml`` (ESPnet's training config, or a packed
     directory's) and its trainable weights (default ``<model_dir>/model.pth``). The weights
     must match exactly; the frozen backbones come from the specs in the config."""
-    config = model_dir / "config.yaml"
-    model_file = model_file or model_dir / PACKED_WEIGHTS
+    config = packed.config_path(model_dir)
+    model_file = model_file or packed.weights_path(model_dir)
     for path in (config, model_file):
         if not path.is_file():
             raise FileNotFoundError(f"{path} not found (train with stage 7, pack with stage 10)")

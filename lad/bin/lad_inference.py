@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """Greedy responses of a trained model to speech (stage 8, and for trying a model by hand).
 
-By hand, from a packed model (stage 10) or an experiment directory:
+By hand, from a packed model (stage 10; its decode.yaml gives the defaults) or an
+experiment directory:
     python -m lad.bin.lad_inference --model_dir exp/lad_hard/packed --wav a.wav \
         [--instruction "Answer in one sentence."]
 
@@ -33,6 +34,7 @@ import yaml
 from espnet2.utils import config_argparse
 from espnet2.utils.types import str2bool, str_or_none
 
+from lad import packed
 from lad.data.stamps import file_marker, fingerprint, is_done, mark_done
 from lad.inference import (
     SpeechLLM,
@@ -49,7 +51,7 @@ from lad.model.backbones import load_llm
 def run_stamp(args, model_file: Optional[Path]) -> str:
     """What the output depends on: weights, model config, decoding options, data."""
     h = hashlib.sha256()
-    config = (args.model_dir / "config.yaml").read_bytes()
+    config = packed.config_path(args.model_dir).read_bytes()
     if args.text_only:  # only the LLM matters
         h.update(json.dumps(yaml.safe_load(config)["llm"], sort_keys=True).encode())
     else:
@@ -72,7 +74,8 @@ def decode_data_dir(args, model_file: Optional[Path]) -> None:
         logging.info(f"{args.out} is up to date")
         return
     if args.text_only:
-        spec = yaml.safe_load((args.model_dir / "config.yaml").read_text(encoding="utf-8"))["llm"]
+        config = packed.config_path(args.model_dir).read_text(encoding="utf-8")
+        spec = yaml.safe_load(config)["llm"]
         llm, tokenizer = load_llm(spec)
         responder = TextLLM(llm.to(args.device), tokenizer, args.instruction, args.max_new_tokens)
     else:
@@ -128,15 +131,29 @@ def get_parser() -> config_argparse.ArgumentParser:
     return parser
 
 
-def main(argv: Optional[list[str]] = None) -> None:
+def parse_args(argv: Optional[list[str]] = None):
+    """Options in the order they win: the command line, --config, the packed model's
+    decode.yaml (when --model_dir is a packed directory), the defaults."""
     parser = get_parser()
     args = parser.parse_args(argv)
+    packed_options = packed.decode_options(args.model_dir)
+    unknown = set(packed_options) - set(vars(args))
+    if unknown:
+        parser.error(f"{packed.decode_path(args.model_dir)}: unknown options {sorted(unknown)}")
+    if packed_options:
+        parser.set_defaults(**packed_options)  # --config and the command line still win
+        args = parser.parse_args(argv)
+    return parser, args
+
+
+def main(argv: Optional[list[str]] = None) -> None:
+    parser, args = parse_args(argv)
     setup_logging()
     model_file = Path(args.model_file) if args.model_file else None
     if args.text_only:
         model_file = None  # the frozen LLM alone
     elif model_file is None:
-        model_file = args.model_dir / "model.pth"
+        model_file = packed.weights_path(args.model_dir)
     if (args.wav is None) == (args.data_dir is None):
         parser.error("give exactly one of --wav and --data_dir")
     if args.wav is not None:

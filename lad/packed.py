@@ -1,0 +1,108 @@
+"""The packed model directory of stage 10: its layout is written and read here only.
+
+    <dir>/config.yaml   the training config (backbone ids/paths, languages, model options)
+    <dir>/model.pth     the trainable weights only (query bank, gate, Q-Former, projection)
+    <dir>/decode.yaml   decoding options (optional): the defaults of lad_inference there
+    <dir>/meta.yaml     source, checksum, commit, languages, backbones, usage
+
+The frozen backbones are not copied: the config names them by Hugging Face id or path
+(``${LAD_ROOT}/...`` resolves to a lad checkout). An experiment directory of stage 7 has
+the same config.yaml, so readers of the config and weights serve both.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import shutil
+import subprocess
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, Optional
+
+import yaml
+
+CONFIG = "config.yaml"
+WEIGHTS = "model.pth"
+DECODE = "decode.yaml"
+META = "meta.yaml"
+
+
+def config_path(model_dir: Path) -> Path:
+    return Path(model_dir) / CONFIG
+
+
+def weights_path(model_dir: Path) -> Path:
+    return Path(model_dir) / WEIGHTS
+
+
+def decode_path(model_dir: Path) -> Path:
+    return Path(model_dir) / DECODE
+
+
+def meta_path(model_dir: Path) -> Path:
+    return Path(model_dir) / META
+
+
+def decode_options(model_dir: Path) -> dict[str, Any]:
+    """The packed decoding options ({} when the directory has none)."""
+    path = decode_path(model_dir)
+    if not path.is_file():
+        return {}
+    options = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    if not isinstance(options, dict):
+        raise ValueError(f"{path}: expected a mapping of decoding options, got {type(options)}")
+    return options
+
+
+def read_meta(model_dir: Path) -> dict[str, Any]:
+    return yaml.safe_load(meta_path(model_dir).read_text(encoding="utf-8"))
+
+
+def _git_commit() -> Optional[str]:
+    repo = Path(__file__).resolve().parents[1]
+    out = subprocess.run(
+        ["git", "-C", str(repo), "rev-parse", "HEAD"], capture_output=True, text=True
+    )
+    return out.stdout.strip() or None
+
+
+def write(
+    exp: Path,
+    model_file: str,
+    inference_config: Optional[Path],
+    out: Path,
+    verify: Callable[[Path], Any],
+) -> Path:
+    """Pack ``exp/model_file`` with exp's config (and the decoding options) into ``out``.
+    ``verify(dir)`` loads the packed model (and raises if it does not load) before the
+    directory replaces ``out``."""
+    weights = exp / model_file
+    for path in (config_path(exp), weights):
+        if not path.is_file():
+            raise FileNotFoundError(f"{path} not found: has stage 7 finished?")
+    tmp = out.with_name(out.name + ".tmp")
+    shutil.rmtree(tmp, ignore_errors=True)
+    tmp.mkdir(parents=True)
+    shutil.copyfile(config_path(exp), config_path(tmp))
+    shutil.copyfile(weights, weights_path(tmp))
+    if inference_config is not None:
+        shutil.copyfile(inference_config, decode_path(tmp))
+        decode_options(tmp)  # a mapping, or this raises
+    conf = yaml.safe_load(config_path(exp).read_text(encoding="utf-8"))
+    meta = dict(
+        source=str(exp.resolve()),
+        model_file=model_file,
+        sha256=hashlib.sha256(weights_path(tmp).read_bytes()).hexdigest(),
+        lad_commit=_git_commit(),
+        langs=conf["lang_list"],
+        whisper=conf["whisper"],
+        llm=conf["llm"],
+        usage=f"python -m lad.bin.lad_inference --model_dir {out} --wav <audio>",
+    )
+    meta_path(tmp).write_text(
+        yaml.safe_dump(meta, sort_keys=False, allow_unicode=True), encoding="utf-8"
+    )
+    verify(tmp)
+    shutil.rmtree(out, ignore_errors=True)
+    tmp.rename(out)
+    return out
