@@ -28,7 +28,6 @@ from lad.data.audio import read_audio, to_mono_16k
 from lad.data.kaldi import read_kaldi_file
 from lad.model.frozen_llm import FrozenLLM
 from lad.model.lad_model import LADModel
-from lad.model.losses import next_token_kl, output_loss, query_token_accuracy
 from lad.model.prompts import ChatPrompt, pad_rows
 from lad.tasks.lad import LADTask
 
@@ -181,27 +180,20 @@ class SpeechLLM:
         token_lists = self.text.token_lists(texts)
         ids, _ = pad_rows(token_lists, 0, left=False)
         text_lengths = torch.tensor([len(t) for t in token_lists])
-        h_t = model.teacher_hidden(ids.to(self.device), text_lengths.to(self.device), self.prompt)
-        head = model.llm.get_output_embeddings()
-        logits_s, logits_t = head(h_s).float(), head(h_t).float()
-        l_out = output_loss(h_s.float(), h_t.float())
-        kl = next_token_kl(logits_t, logits_s)
-        top_s, top_t = logits_s.argmax(-1), logits_t.argmax(-1)
-        embedding = model.llm.get_input_embeddings().weight
-        q2t = query_token_accuracy(
-            z, ids.to(self.device), text_lengths, embedding, model.conf.in_align
-        )
+        ids, text_lengths = ids.to(self.device), text_lengths.to(self.device)
+        h_t = model.teacher_hidden(ids, text_lengths, self.prompt)
+        fid = {k: v.tolist() for k, v in model.fidelity(z, h_s, h_t, ids, text_lengths).items()}
         responses = self.generate(z)
         out = []
         for i, response in enumerate(responses):
             item = dict(
                 response=response,
-                l_out=float(l_out[i]),
-                kl=float(kl[i]),
-                top1_agree=bool(top_s[i] == top_t[i]),
-                q2t_acc=float(q2t[i]),
-                top1_speech=self.model.tokenizer.decode([int(top_s[i])]),
-                top1_text=self.model.tokenizer.decode([int(top_t[i])]),
+                l_out=fid["l_out"][i],
+                kl=fid["kl"][i],
+                top1_agree=bool(fid["top1_agree"][i]),
+                q2t_acc=fid["q2t_acc"][i],
+                top1_speech=model.tokenizer.decode([fid["top1_speech"][i]]),
+                top1_text=model.tokenizer.decode([fid["top1_text"][i]]),
             )
             if probs is not None:
                 item["gate"] = model.langs[int(probs[i].argmax())]

@@ -2,14 +2,16 @@
 """Stage 4: run the frozen Whisper encoder once and store its states (16 bit, kaldiio).
 
     python -m lad.bin.dump_feats --data dump/raw/train --out dump/whisper/train \
-        --config conf/mini/lad_hard.yaml [--batch_size 8] [--device cuda] [--nj 1]
+        --config conf/mini/lad_hard.yaml [--batch_size 8] [--device cuda] [--num_splits 1]
 
 The encoder runs on each utterance's real length, not on 30 s of padding. Writes
 <out>/feats.scp and feats.<job>.ark (Kaldi's 16-bit compressed matrices: 2 bytes a value
 like fp16, error at most range/65535 per matrix, read by ESPnet's kaldi_ark loader),
 copies text, utt2spk, spk2utt, utt2lang and writes utt2num_frames. Training then reads
-`<out>/feats.scp,speech,kaldi_ark` and skips the encoder. With --nj N the utterances are
-split into N jobs run in turn; a finished job is not redone when the input is unchanged.
+`<out>/feats.scp,speech,kaldi_ark` and skips the encoder. With --num_splits N the
+utterances are split into N pieces encoded one after another (not in parallel: one encoder
+pass already uses every CPU core); a finished piece is not redone when the input is
+unchanged, so a long run resumes piece by piece.
 """
 
 from __future__ import annotations
@@ -96,7 +98,9 @@ def get_parser() -> argparse.ArgumentParser:
     parser.add_argument("--whisper", default=None, help="Whisper spec, instead of --config")
     parser.add_argument("--batch_size", type=int, default=8)
     parser.add_argument("--device", default="cpu")
-    parser.add_argument("--nj", type=int, default=1, help="jobs (resumable pieces)")
+    parser.add_argument(
+        "--num_splits", type=int, default=1, help="pieces encoded in turn (each resumable)"
+    )
     return parser
 
 
@@ -110,7 +114,7 @@ def main(argv: Optional[list[str]] = None) -> None:
     # Sort by length so batches waste little padding; deal round-robin to the jobs.
     order = sorted(wav, key=lambda u: int(num[u]))
     args.out.mkdir(parents=True, exist_ok=True)
-    nj = max(1, args.nj)
+    nj = max(1, args.num_splits)
     jobs = {j: [(u, wav[u]) for u in order[j::nj]] for j in range(nj)}
     stamp = f"{fingerprint(args.data, ('wav.scp',))} nj={nj} whisper={json.dumps(spec)} format=cm3"
     todo = [j for j in jobs if not is_done(job_marker(args.out, j), stamp)]

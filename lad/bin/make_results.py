@@ -3,7 +3,7 @@
 
     python -m lad.bin.make_results --expdir exp --test_sets test --out exp/RESULTS.md
 
-Reads every <expdir>/<system>/decode_<set>/score/scores.json (lad.bin.score) and writes the
+Reads every <expdir>/<system>/decode_<set>/score/scores.json (lad.bin.score_fidelity) and writes the
 environment, each system's configuration, and per test set a summary table plus one table
 per metric with a column per language. The text-only LLM is the ceiling row: the student is
 trained to make the LLM answer speech as it answers the transcript.

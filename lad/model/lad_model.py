@@ -218,6 +218,32 @@ class LADModel(AbsESPnetModel):
         """The same for the transcript as the user turn. (B, d_llm)"""
         return self.frozen_llm.teacher_hidden(prompt or self.prompt, text, text_lengths)
 
+    @torch.no_grad()
+    def fidelity(
+        self,
+        z: torch.Tensor,
+        h_s: torch.Tensor,
+        h_t: torch.Tensor,
+        text: torch.Tensor,
+        text_lengths: torch.Tensor,
+    ) -> dict[str, torch.Tensor]:
+        """How close the student is to the text-only LLM, per utterance (B,): L_OUT, the
+        next-token KL(text || speech) and top-1 agreement at the response start (with both
+        top-1 token ids), and whether Z spells the transcript (q2t_acc, L_IN's alignment).
+        Validation statistics and stage 8 both report these."""
+        head = self.llm.get_output_embeddings()
+        logits_s, logits_t = head(h_s).float(), head(h_t.to(h_s.dtype)).float()
+        top_s, top_t = logits_s.argmax(-1), logits_t.argmax(-1)
+        weight = self.llm.get_input_embeddings().weight
+        return dict(
+            l_out=output_loss(h_s.float(), h_t.float()),
+            kl=next_token_kl(logits_t, logits_s),
+            top1_speech=top_s,
+            top1_text=top_t,
+            top1_agree=(top_s == top_t).float(),
+            q2t_acc=query_token_accuracy(z, text, text_lengths, weight, self.conf.in_align),
+        )
+
     # -- ESPnet interface ------------------------------------------------------------
     def forward(
         self,
@@ -261,14 +287,9 @@ class LADModel(AbsESPnetModel):
             loss = loss + c.in_ce_weight * l_in_ce
             stats["l_in_ce"] = l_in_ce.detach()
         if not self.training:  # validation only (too slow for every training step)
-            with torch.no_grad():
-                # does Z spell the transcript; does the first response token agree?
-                weight = self.llm.get_input_embeddings().weight
-                q2t = query_token_accuracy(z, text, text_lengths, weight, c.in_align)
-                stats["q2t_acc"] = q2t.mean()
-                head = self.llm.get_output_embeddings()
-                agree = head(h_s).argmax(-1) == head(h_t.to(h_s.dtype)).argmax(-1)
-                stats["top1_agree"] = agree.float().mean()
+            fidelity = self.fidelity(z, h_s, h_t, text, text_lengths)
+            stats["q2t_acc"] = fidelity["q2t_acc"].mean()
+            stats["top1_agree"] = fidelity["top1_agree"].mean()
 
         if logits is not None:
             l_lid = F.cross_entropy(logits.float(), lang)

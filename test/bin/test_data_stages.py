@@ -101,7 +101,7 @@ def test_dump_feats_matches_the_encoder(corpus, tmp_path):
             str(out),
             "--config",
             str(config),
-            "--nj",
+            "--num_splits",
             "2",
             "--batch_size",
             "3",
@@ -127,7 +127,9 @@ def test_dump_feats_matches_the_encoder(corpus, tmp_path):
         assert np.abs(mat - h).max() <= (h.max() - h.min()) / 65535 * 1.01  # 16-bit steps
     # A re-run finds every job done and rewrites only the merged lists.
     mtime = (out / "feats.0.ark").stat().st_mtime_ns
-    dump_feats.main(["--data", str(raw), "--out", str(out), "--config", str(config), "--nj", "2"])
+    dump_feats.main(
+        ["--data", str(raw), "--out", str(out), "--config", str(config), "--num_splits", "2"]
+    )
     assert (out / "feats.0.ark").stat().st_mtime_ns == mtime
 
 

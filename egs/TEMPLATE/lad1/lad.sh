@@ -27,7 +27,7 @@ logged() {  # logged <log file> <command...>: append the output to the log; on f
 # General
 stage=1                 # first stage to run
 stop_stage=10           # last stage to run
-nj=2                    # parallel jobs for data stages
+nj=2                    # parallel jobs of stages 1 and 3; stage 4's pieces (run in turn)
 ngpu=0                  # GPUs for training (0: CPU)
 datadir=data            # stage 1-2 output
 dumpdir=dump            # stage 3-4 output
@@ -42,7 +42,8 @@ min_sec=0.3             # shorter utterances are dropped in stage 3
 max_sec=30              # longer utterances are dropped in stage 3
 train_set=train
 valid_set=valid
-test_sets="test"
+test_sets="test"        # the first is combined from every language's test_<lang> in stage 2;
+                        # any others must be data dirs in ${datadir}, e.g. "test test_en"
 feats_type=raw          # raw (encoder runs in training) or whisper (stage 4 states)
 # Models
 scale=mini              # config directory conf/<scale>: tiny, mini or paper
@@ -126,6 +127,12 @@ if [ "${stage}" -le 2 ] && [ "${stop_stage}" -ge 2 ]; then
     python -m lad.bin.combine_data --src "${train_src[@]}" --dst "${datadir}/${train_set}" "${cap[@]}"
     python -m lad.bin.combine_data --src "${dev_src[@]}" --dst "${datadir}/${valid_set}"
     python -m lad.bin.combine_data --src "${test_src[@]}" --dst "${datadir}/${test_sets_arr[0]}"
+    for dset in "${test_sets_arr[@]:1}"; do
+        if [ ! -f "${datadir}/${dset}/wav.scp" ]; then
+            log "--test_sets: ${dset} is not a data dir in ${datadir} (only the first test set, ${test_sets_arr[0]}, is combined here)"
+            exit 1
+        fi
+    done
     printf '%s\n' "${langs_arr[@]}" > "${datadir}/lang_list"
 fi
 
@@ -143,7 +150,7 @@ if [ "${feats_type}" = whisper ]; then
             log "Stage 4: frozen Whisper encoder states of ${dset} -> ${dumpdir}/whisper/${dset}"
             python -m lad.bin.dump_feats --data "${dumpdir}/raw/${dset}" \
                 --out "${dumpdir}/whisper/${dset}" --config "${first_config}" \
-                --nj "${nj}" --device "${device}"
+                --num_splits "${nj}" --device "${device}"
         done
     fi
     feats_dir="${dumpdir}/whisper"
@@ -287,7 +294,7 @@ if [ "${stage}" -le 9 ] && [ "${stop_stage}" -ge 9 ]; then
         if "${cascade}"; then decodes+=("${cascade_dir}/decode_${dset}"); fi
         for decode in "${decodes[@]}"; do
             log "Stage 9: score ${decode}"
-            python -m lad.bin.score --decode_dir "${decode}" \
+            python -m lad.bin.score_fidelity --decode_dir "${decode}" \
                 --text_responses "${text_llm}/decode_${dset}/responses.jsonl" \
                 --lang_list "${datadir}/lang_list"
         done

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Stage 9: score one system's stage-8 responses against the text-only LLM's, per language.
 
-    python -m lad.bin.score --decode_dir exp/lad_hard/decode_test \
+    python -m lad.bin.score_fidelity --decode_dir exp/lad_hard/decode_test \
         --text_responses exp/text_llm/decode_test/responses.jsonl --lang_list data/lang_list
 
 writes <decode_dir>/score/{scores.json, confusion.tsv, confusion.png} (the confusion matrix of
