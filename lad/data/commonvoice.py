@@ -19,6 +19,9 @@ dev.tsv and test.tsv are required. Without train.tsv, train is validated.tsv min
 listed in dev.tsv or test.tsv. The language is the ``locale`` column's (``zh-CN`` -> ``zh``)
 or, without that column, the root folder's name.
 
+Under a corpus root (an extracted release such as ``cv-corpus-21.0-2025-03-14``), a language's
+folder is its locale: the ISO 639-1 code, or ``LOCALES``'s entry where they differ.
+
 Utterance ids are ``cv_<lang>_<client_id>_<clip stem>``; the speaker is ``cv_<lang>_<client_id>``.
 Rows skipped, each as ``Skip("<tsv path>:<line>", reason, detail)``: "malformed row" (field
 count differs from the header's), "empty transcript", "votes" (up_votes - down_votes <
@@ -30,6 +33,7 @@ from __future__ import annotations
 
 import csv
 import logging
+from collections.abc import Mapping
 from pathlib import Path, PurePosixPath
 from typing import Optional, Union
 
@@ -38,6 +42,11 @@ from lad.data.kaldi import Utterance
 from lad.data.langcodes import to_iso639_1
 
 TAG = "cv"
+# Common Voice locales (folder names) that differ from the ISO 639-1 code
+LOCALES = {
+    "zh": "zh-CN", "sv": "sv-SE", "fy": "fy-NL", "ga": "ga-IE", "hy": "hy-AM", "nn": "nn-NO",
+    "pa": "pa-IN", "ne": "ne-NP",
+}  # fmt: skip
 REQUIRED = ("client_id", "path", "sentence")
 VOTES = ("up_votes", "down_votes")
 
@@ -169,6 +178,30 @@ def check_audio(utts: list[tuple[str, Utterance]]) -> tuple[list[Utterance], lis
         else:
             missing.append(Skip(where, "missing audio", utt.wav))
     return kept, missing
+
+
+def find_release(corpus_root: Path, lang: str, locales: Optional[Mapping[str, str]] = None) -> Path:
+    """``<corpus_root>/<locale>``, the folder of ``lang`` (which may not exist); ``locales``
+    (ISO code -> locale) overrides ``LOCALES``."""
+    return Path(corpus_root) / {**LOCALES, **(locales or {})}.get(lang, lang)
+
+
+def not_found_help(corpus_root: Path, missing: Mapping[str, Path]) -> str:
+    """What to tell a user whose release folders (lang -> folder looked for) are missing."""
+    return "\n".join(
+        [
+            "Common Voice not found for",
+            *(f"    {lang}: {folder.resolve()}" for lang, folder in missing.items()),
+            "Common Voice is distributed by the Mozilla Data Collective (an account and",
+            "accepting its terms are needed; there is no stable download URL, so the recipe",
+            "cannot fetch it). Download each language's release there, extract it, and put (or",
+            "link) the language folders (each holding clips/ and train.tsv dev.tsv test.tsv)",
+            f"under COMMONVOICE, set in db.sh or the environment (now {corpus_root}), e.g.",
+            "    tar -xzf cv-corpus-21.0-2025-03-14-de.tar.gz",
+            "    export COMMONVOICE=$PWD/cv-corpus-21.0-2025-03-14",
+            'Locales that differ from the ISO code: --local_data_opts "--cv_locale_map zh=zh-TW".',
+        ]
+    )
 
 
 def language_of(root: Path) -> str:

@@ -24,6 +24,9 @@ Rows are skipped, with ``<tsv>:<line>``, for: "malformed row" (not 7 columns, an
 file name, or a file name with a folder in it), "empty transcript", "duplicate file" (a
 file_name already used by an earlier row) and "missing audio". Blank lines are not rows.
 A split without its tsv gives an empty Split.
+
+Under a corpus root (the download folder of google/fleurs), a language's folder is
+``data/<code>``: ``CODES``'s entry for its ISO 639-1 code, or else the one ``data/<iso>_*``.
 """
 
 from __future__ import annotations
@@ -31,6 +34,7 @@ from __future__ import annotations
 import logging
 import shutil
 import tarfile
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import Optional, Union
@@ -40,6 +44,13 @@ from lad.data.kaldi import Utterance
 from lad.data.langcodes import to_iso639_1
 
 CORPUS_TAG = "fleurs"
+# ISO 639-1 code -> FLEURS code (data/<code>), where the one data/<iso>_* is not the choice
+CODES = {
+    "en": "en_us", "de": "de_de", "es": "es_419", "vi": "vi_vn", "zh": "cmn_hans_cn",
+    "id": "id_id", "fr": "fr_fr", "nl": "nl_nl", "it": "it_it", "pt": "pt_br", "pl": "pl_pl",
+    "ar": "ar_eg", "hi": "hi_in", "ja": "ja_jp", "ko": "ko_kr", "ru": "ru_ru", "th": "th_th",
+    "tr": "tr_tr",
+}  # fmt: skip
 COLUMNS = (
     "id", "file_name", "raw_transcription", "transcription", "tokenized_transcription",
     "num_samples", "gender",
@@ -55,6 +66,37 @@ class Row:
     sentence_id: str  # shared by every speaker who read the sentence
     file_name: str  # unique per recording
     text: str
+
+
+def find_release(corpus_root: Path, lang: str, codes: Optional[Mapping[str, str]] = None) -> Path:
+    """``<corpus_root>/data/<code>``, the folder of ``lang`` (which may not exist): ``codes``'s
+    or ``CODES``'s entry, else the one folder ``data/<lang>_*`` (the pattern itself when there
+    is none or more than one)."""
+    data = Path(corpus_root) / "data"
+    code = {**CODES, **(codes or {})}.get(lang)
+    if code:
+        return data / code
+    found = sorted(data.glob(f"{lang}_*"))
+    return found[0] if len(found) == 1 else data / f"{lang}_*"
+
+
+def not_found_help(corpus_root: Path, missing: Mapping[str, Path]) -> str:
+    """What to tell a user whose release folders (lang -> folder looked for) are missing."""
+    includes = " ".join(f'--include "data/{folder.name}/*"' for folder in missing.values())
+    return "\n".join(
+        [
+            "FLEURS not found for",
+            *(f"    {lang}: {folder.resolve()}" for lang, folder in missing.items()),
+            "FLEURS is the Hugging Face dataset google/fleurs (CC-BY-4.0). Its loading script no",
+            "longer runs (datasets >= 4); download the files of each language instead, e.g.",
+            "    hf download google/fleurs --repo-type dataset \\",
+            f"        --local-dir {Path(corpus_root).resolve()} {includes}",
+            "(huggingface_hub < 1.0: huggingface-cli download, same options), and set FLEURS in",
+            f"db.sh or the environment (now {corpus_root}) to the folder holding data/<code>/.",
+            "FLEURS codes (data/<code>) are like de_de, cmn_hans_cn, es_419; where one differs",
+            'from the above: --local_data_opts "--fleurs_code_map zh=yue_hant_hk".',
+        ]
+    )
 
 
 def language_of(root: Path) -> str:

@@ -19,12 +19,18 @@ Handles that transcripts.txt lacks are counted and logged as a warning.
 Rows are skipped, with ``<transcripts.txt>:<line>``, for: "malformed row" (no tab, or an id
 that is not ``<spk>_<book>_<seg>``), "empty transcript", "duplicate id" and "missing audio".
 Blank lines are not rows. A split folder without transcripts.txt gives an empty Split.
+
+Under a corpus root, a language's release is ``mls_<language>`` or ``mls_<language>_opus``
+(flac preferred when both are there); ``download_release`` fetches one from ``MLS_URL``.
 """
 
 from __future__ import annotations
 
 import logging
 import re
+import shutil
+import subprocess
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Optional, Union
@@ -39,6 +45,7 @@ MLS_LANGUAGES = (
     "english", "german", "dutch", "french", "spanish", "italian", "portuguese", "polish",
 )  # fmt: skip
 SUBSETS = ("full", "9h", "1h")
+FORMATS = ("opus", "flac")  # releases: mls_<language>_opus (48 kHz opus), mls_<language> (flac)
 AUDIO_SUFFIXES = (".flac", ".opus")  # in order of preference
 
 _ID = re.compile(r"^(?P<spk>[0-9]+)_(?P<book>[0-9]+)_(?P<seg>[0-9]+)$")
@@ -53,6 +60,73 @@ class Row:
     spk: str
     book: str
     text: str  # may be empty: skipped later, once the subset is known
+
+
+def release_name(lang: str, fmt: str = "opus") -> str:
+    """``de``, ``opus`` -> ``mls_german_opus``; ValueError for a language MLS does not have."""
+    names = {to_iso639_1(name): name for name in MLS_LANGUAGES}
+    if lang not in names:
+        raise ValueError(f"MLS has no language '{lang}'; it has {' '.join(names)}")
+    if fmt not in FORMATS:
+        raise ValueError(f"MLS releases are {' or '.join(FORMATS)}, not {fmt!r}")
+    return f"mls_{names[lang]}" + ("_opus" if fmt == "opus" else "")
+
+
+def find_release(corpus_root: Path, lang: str, fmt: str = "opus") -> Path:
+    """The release folder of ``lang`` under ``corpus_root``: ``mls_<language>`` (flac) or
+    ``mls_<language>_opus``, whichever is there (flac first); else the ``fmt`` one, to
+    download."""
+    for name in (release_name(lang, "flac"), release_name(lang, "opus")):
+        if (Path(corpus_root) / name).is_dir():
+            return Path(corpus_root) / name
+    return Path(corpus_root) / release_name(lang, fmt)
+
+
+def download_release(folder: Path) -> None:
+    """Download ``<folder>.tar.gz`` from MLS_URL (resumable: wget -c, else curl -C -), extract
+    it and rename its ``<name>/`` to ``folder``. The tarball is kept (it may be deleted)."""
+    name, corpus_root = folder.name, folder.parent
+    url = MLS_URL.format(name=name)
+    tarball = corpus_root / f"{name}.tar.gz"
+    tmp = corpus_root / f"{name}.tmp"
+    corpus_root.mkdir(parents=True, exist_ok=True)
+    if not tarball.is_file():
+        logger.info(f"downloading {url} -> {tarball} (interrupted: run again to resume)")
+        part = f"{tarball}.part"
+        if shutil.which("wget"):
+            subprocess.run(["wget", "-c", "-O", part, url], check=True)
+        else:
+            subprocess.run(["curl", "-fL", "-C", "-", "-o", part, url], check=True)
+        Path(part).rename(tarball)
+    logger.info(f"extracting {tarball}")
+    shutil.rmtree(tmp, ignore_errors=True)
+    tmp.mkdir()
+    subprocess.run(["tar", "-xzf", str(tarball), "-C", str(tmp)], check=True)
+    if not (tmp / name).is_dir():
+        raise RuntimeError(f"{tarball} holds no {name}/")
+    (tmp / name).rename(folder)
+    shutil.rmtree(tmp)
+    logger.info(f"{folder} ready; {tarball} may be deleted")
+
+
+def not_found_help(corpus_root: Path, missing: Mapping[str, Path]) -> str:
+    """What to tell a user whose release folders (lang -> folder looked for) are missing."""
+    return "\n".join(
+        [
+            "MLS not found for (folder  <-  its public address)",
+            *(
+                f"    {lang}: {folder.resolve()}  <-  {MLS_URL.format(name=folder.name)}"
+                for lang, folder in missing.items()
+            ),
+            f"Neither mls_<language> nor mls_<language>_opus is in MLS={corpus_root} (db.sh or the",
+            "environment). Download and extract them (up to tens of GB per language; English is",
+            "far larger: hundreds of GB as opus, terabytes as flac; --mls_format flac for the",
+            "16 kHz flac releases), resumably, with",
+            '    ./run.sh --stop_stage 1 --local_data_opts "--download true" ...',
+            "or by hand: wget -c <address> && tar -xzf mls_<language>_opus.tar.gz -C "
+            f'"{corpus_root}"',
+        ]
+    )
 
 
 def language_of(root: Path) -> str:

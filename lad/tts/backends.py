@@ -40,7 +40,7 @@ import torch
 import yaml
 
 from lad.data.audio import to_mono_16k
-from lad.tts.espeak import Voice, espeak_available
+from lad.tts.espeak import Voice, espeak_available, espeak_variants
 from lad.tts.espeak import synthesize as espeak_synthesize
 
 
@@ -56,14 +56,6 @@ class AbsTTS(ABC):
     @abstractmethod
     def synthesize(self, text: str, lang: str, index: int = 0) -> tuple[np.ndarray, str]:
         """Speak ``text``; returns (16 kHz mono float32 samples, voice)."""
-
-
-def espeak_variants() -> set[str]:
-    """Variant names espeak-ng knows (it silently ignores unknown ones)."""
-    out = subprocess.run(
-        ["espeak-ng", "--voices=variant"], capture_output=True, text=True, check=True
-    ).stdout
-    return {line.split()[4].removeprefix("!v/") for line in out.splitlines()[1:] if line.strip()}
 
 
 class EspeakTTS(AbsTTS):

@@ -53,6 +53,14 @@ def espeak_available() -> bool:
     return shutil.which("espeak-ng") is not None
 
 
+def espeak_variants() -> set[str]:
+    """Variant names espeak-ng knows (it silently ignores unknown ones)."""
+    out = subprocess.run(
+        ["espeak-ng", "--voices=variant"], capture_output=True, text=True, check=True
+    ).stdout
+    return {line.split()[4].removeprefix("!v/") for line in out.splitlines()[1:] if line.strip()}
+
+
 def synthesize(text: str, voice: Voice) -> np.ndarray:
     """Speak ``text``; returns 16 kHz mono float32 samples."""
     if not espeak_available():

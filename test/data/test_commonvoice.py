@@ -10,7 +10,7 @@ import pytest
 import soundfile as sf
 
 from lad.bin.prepare_data import main as prepare_data
-from lad.data.commonvoice import prepare
+from lad.data.commonvoice import find_release, prepare
 from lad.data.corpus import Skip
 from lad.data.kaldi import read_kaldi_file, validate_data_dir
 
@@ -253,3 +253,34 @@ def test_prepare_data_end_to_end_mp3_round_trip(tmp_path):
     text = read_kaldi_file(out / "train_de" / "text")
     assert text[f"cv_de_{SPK_A}_common_voice_de_1"] == 'Er sagte: "Tom & Jerry" – schön!'
     assert (out / "dev_de" / "utt2lang").read_text() == f"cv_de_{SPK_A}_common_voice_de_3 de\n"
+
+
+def test_prepare_data_finds_locale_folders_under_the_corpus_root(tmp_path):
+    """--corpus_root with --langs: zh is the zh-CN folder (LOCALES), de the de folder."""
+    make_release(tmp_path / "cv" / "de")
+    make_release(tmp_path / "cv" / "zh-CN", locale="zh-CN")
+    out = tmp_path / "data"
+    args = ["--corpus", "commonvoice", "--corpus_root", str(tmp_path / "cv"), "--out", str(out)]
+    prepare_data([*args, "--langs", "de zh"])
+    assert [validate_data_dir(out / f"train_{lang}") for lang in ("de", "zh")] == [2, 2]
+    wav = read_kaldi_file(out / "dev_zh" / "wav.scp")
+    assert wav == {f"cv_zh_{SPK_A}_common_voice_de_3": f"{tmp_path}/cv/zh-CN/clips/" + DEV[0][1]}
+    assert find_release(tmp_path, "zh", {"zh": "zh-TW"}) == tmp_path / "zh-TW"
+    assert find_release(tmp_path, "sv") == tmp_path / "sv-SE"
+
+
+def test_prepare_data_says_where_to_get_common_voice(tmp_path, capsys):
+    make_release(tmp_path / "cv" / "de")
+    out = tmp_path / "data"
+    args = ["--corpus", "commonvoice", "--corpus_root", str(tmp_path / "cv"), "--out", str(out)]
+    with pytest.raises(SystemExit) as e:
+        prepare_data([*args, "--langs", "de zh vi", "--cv_locale_map", "vi=vi-VN"])
+    message = str(e.value.code)  # SystemExit(str): printed to stderr, exit status 1
+    assert message.startswith("Common Voice not found for\n")
+    assert f"    zh: {tmp_path}/cv/zh-CN\n    vi: {tmp_path}/cv/vi-VN\n" in message
+    assert "    de:" not in message and "Mozilla Data Collective" in message
+    assert f"(now {tmp_path}/cv)" in message and "--cv_locale_map zh=zh-TW" in message
+    assert not out.exists()  # nothing written before every folder is found
+    with pytest.raises(SystemExit):
+        prepare_data([*args, "--langs", "de", "--cv_locale_map", "zh"])  # not a pair
+    assert "expected code=name pairs, got zh" in capsys.readouterr().err

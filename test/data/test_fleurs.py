@@ -1,5 +1,6 @@
 import hashlib
 import io
+import shutil
 import tarfile
 from pathlib import Path
 
@@ -8,7 +9,7 @@ import pytest
 import soundfile as sf
 
 from lad.bin.prepare_data import main as prepare_data_main
-from lad.data.fleurs import prepare
+from lad.data.fleurs import find_release, prepare
 from lad.data.kaldi import read_kaldi_file, validate_data_dir, write_data_dir
 
 SR = 16000
@@ -197,3 +198,35 @@ def test_tarball_output_validates(tmp_path):
     splits, _ = prepare(make_root(tmp_path, "tar_nested"), extract_dir=tmp_path / "c")
     write_data_dir(tmp_path / "train_de", splits["train"].utts)
     assert validate_data_dir(tmp_path / "train_de") == 2
+
+
+def test_prepare_data_finds_fleurs_folders_under_the_corpus_root(tmp_path):
+    """de: CODES's de_de; fil: the one data/fil_* folder; zh: --fleurs_code_map's."""
+    data = tmp_path / "fleurs" / "data"
+    for name in ("de_de", "fil_ph", "yue_hant_hk"):
+        make_root(data, "folder", name=name)
+        write_tsv(data / name / "test.tsv", DEV_ROWS)
+        shutil.copytree(data / name / "audio" / "dev", data / name / "audio" / "test")
+    out = tmp_path / "out"
+    args = ["--corpus", "fleurs", "--corpus_root", str(tmp_path / "fleurs"), "--out", str(out)]
+    prepare_data_main([*args, "--langs", "de fil zh", "--fleurs_code_map", "zh=yue_hant_hk"])
+    for lang, name in (("de", "de_de"), ("fil", "fil_ph"), ("zh", "yue_hant_hk")):
+        assert validate_data_dir(out / f"train_{lang}") == 2
+        wav = read_kaldi_file(out / f"test_{lang}" / "wav.scp")
+        assert wav == {f"fleurs_{lang}_2001_20001": f"{data}/{name}/audio/test/20001.wav"}
+    assert find_release(tmp_path, "zh") == tmp_path / "data" / "cmn_hans_cn"
+
+
+def test_prepare_data_says_where_to_get_fleurs(tmp_path):
+    make_root(tmp_path / "fleurs" / "data", "folder", name="de_de")
+    args = ["--corpus", "fleurs", "--corpus_root", str(tmp_path / "fleurs"), "--out", "x"]
+    with pytest.raises(SystemExit) as e:
+        prepare_data_main([*args, "--langs", "de zh sw"])
+    message = str(e.value.code)
+    data = tmp_path / "fleurs" / "data"
+    assert message.startswith("FLEURS not found for\n")
+    assert f"    zh: {data}/cmn_hans_cn\n    sw: {data}/sw_*\n" in message
+    assert "hf download google/fleurs --repo-type dataset" in message
+    includes = '--include "data/cmn_hans_cn/*" --include "data/sw_*/*"'
+    assert f"--local-dir {tmp_path}/fleurs {includes}\n" in message
+    assert "    de:" not in message and "--fleurs_code_map zh=yue_hant_hk" in message

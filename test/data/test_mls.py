@@ -9,7 +9,7 @@ import soundfile as sf
 from lad.bin import prepare_data
 from lad.data.corpus import Skip
 from lad.data.kaldi import read_kaldi_file, validate_data_dir, write_data_dir
-from lad.data.mls import MLS_LANGUAGES, MLS_URL, language_of, prepare
+from lad.data.mls import MLS_LANGUAGES, MLS_URL, find_release, language_of, prepare
 
 
 def write_audio(split_dir: Path, mls_id: str, suffix: str) -> Path:
@@ -226,3 +226,34 @@ def test_prepare_data_end_to_end(tmp_path):
     splits, _ = prepare(root)
     write_data_dir(tmp_path / "again", splits["test"].utts)
     assert read_kaldi_file(tmp_path / "again" / "wav.scp") == wav
+
+
+def test_prepare_data_finds_releases_under_the_corpus_root(tmp_path):
+    """mls_german (flac) is taken over mls_german_opus; pl is mls_polish_opus."""
+    for name in ("mls_german", "mls_german_opus", "mls_polish_opus"):
+        for split in ("train", "dev", "test"):
+            audio = {"1_2_000003": (".opus",)}
+            write_split(tmp_path / name, split, ["1_2_000003\tein satz"], audio)
+    out = tmp_path / "data"
+    args = ["--corpus", "mls", "--corpus_root", str(tmp_path), "--out", str(out)]
+    prepare_data.main([*args, "--langs", "de pl"])
+    wav = read_kaldi_file(out / "dev_de" / "wav.scp")["mls_de_1_2_000003"]
+    assert wav == f"{tmp_path}/mls_german/dev/audio/1/2/1_2_000003.opus"
+    assert validate_data_dir(out / "train_pl") == 1
+    assert find_release(tmp_path, "es", "flac") == tmp_path / "mls_spanish"
+    assert find_release(tmp_path, "es") == tmp_path / "mls_spanish_opus"
+
+
+def test_prepare_data_says_where_to_get_mls(tmp_path, caplog):
+    args = ["--corpus", "mls", "--corpus_root", str(tmp_path / "mls"), "--out", "x"]
+    with pytest.raises(SystemExit) as e:
+        prepare_data.main([*args, "--langs", "de es", "--mls_format", "flac"])
+    message = str(e.value.code)
+    assert message.startswith("MLS not found for (folder  <-  its public address)\n")
+    url = "https://dl.fbaipublicfiles.com/mls/mls_spanish.tar.gz"
+    assert f"    es: {tmp_path}/mls/mls_spanish  <-  {url}\n" in message
+    assert '--local_data_opts "--download true"' in message
+    with pytest.raises(SystemExit) as e:
+        prepare_data.main([*args, "--langs", "de vi"])
+    assert e.value.code == 2
+    assert "MLS has no language 'vi'; it has en de nl fr es it pt pl" in caplog.text

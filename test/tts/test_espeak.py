@@ -1,8 +1,10 @@
 import numpy as np
 import pytest
 
+from lad.bin import synth_corpus
 from lad.data.audio import SAMPLE_RATE
-from lad.tts.espeak import Voice, synthesize
+from lad.tts import backends
+from lad.tts.espeak import Voice, espeak_variants, synthesize
 
 
 @pytest.mark.parametrize("lang, text", [("en", "Hello there."), ("zh", "你好"), ("vi", "Xin chào")])
@@ -23,3 +25,11 @@ def test_voices_differ():
 def test_unknown_language():
     with pytest.raises(ValueError, match="no espeak-ng voice"):
         _ = Voice("xx").name
+
+
+def test_variants_one_list_for_every_user():
+    variants = espeak_variants()
+    assert {"f2", "m1", "m3", "f4"} <= variants  # the mini recipe's voices
+    assert not any(v.startswith("!v/") or " " in v for v in variants)
+    assert synth_corpus.espeak_variants is espeak_variants
+    assert backends.espeak_variants is espeak_variants
