@@ -18,7 +18,6 @@ Waves are 16 kHz mono float32 arrays; languages are ISO 639-1 codes.
 
 from __future__ import annotations
 
-import inspect
 import logging
 import time
 from abc import ABC, abstractmethod
@@ -29,7 +28,7 @@ import torch
 from transformers import WhisperForConditionalGeneration, WhisperProcessor
 
 from lad.data.audio import SAMPLE_RATE
-from lad.model.backbones import expand_path
+from lad.spec import check_spec, expand_path
 
 logger = logging.getLogger(__name__)
 
@@ -250,33 +249,15 @@ class ESPnetASR(AbsASR):
 ASR_TYPES: dict[str, type[AbsASR]] = {"whisper": WhisperASR, "espnet": ESPnetASR}
 
 
-def resolve_spec(spec: dict) -> tuple[type[AbsASR], dict[str, Any]]:
-    """Check an ASR spec; returns the class and its keyword arguments (``${VAR}`` expanded)."""
-    if not isinstance(spec, dict):
-        raise TypeError(f"an ASR spec must be a dict, got {type(spec).__name__}")
-    kwargs = dict(spec)
-    kind = kwargs.pop("type", None)
-    if kind not in ASR_TYPES:
-        raise ValueError(f"ASR spec 'type' must be one of {sorted(ASR_TYPES)}, got {kind!r}")
-    cls = ASR_TYPES[kind]
-    params = dict(inspect.signature(cls.__init__).parameters)
-    params.pop("self")
-    unknown = sorted(set(kwargs) - set(params))
-    if unknown:
-        raise ValueError(
-            f"ASR spec of type {kind!r} has unknown keys {unknown}; valid: {['type', *params]}"
-        )
-    missing = [k for k, p in params.items() if p.default is p.empty and k not in kwargs]
-    if missing:
-        raise ValueError(f"ASR spec of type {kind!r} misses {missing}")
-    for key, value in kwargs.items():
-        if isinstance(value, str):
-            kwargs[key] = expand_path(value)
-    return cls, kwargs
+def resolve_spec(spec: dict, source: Optional[str] = None) -> tuple[type[AbsASR], dict[str, Any]]:
+    """Check an ASR spec (``source``: the file it came from); returns the class and its keyword
+    arguments (``${VAR}`` expanded)."""
+    _, cls, kwargs = check_spec(spec, ASR_TYPES, "ASR", source)
+    return cls, {k: expand_path(v) if isinstance(v, str) else v for k, v in kwargs.items()}
 
 
-def build_asr(spec: dict) -> AbsASR:
+def build_asr(spec: dict, source: Optional[str] = None) -> AbsASR:
     """Build an ASR from ``{"type": "whisper", "model": ...}`` or
     ``{"type": "espnet", "train_config": ..., "model_file": ...}`` plus the class's options."""
-    cls, kwargs = resolve_spec(spec)
+    cls, kwargs = resolve_spec(spec, source)
     return cls(**kwargs)

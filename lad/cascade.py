@@ -9,7 +9,7 @@ the LLM's final hidden states on prefix ; ASR transcript ; suffix and on prefix 
 transcript ; suffix (l_out = their distance), and the next-token distributions there
 (kl = KL(p_true || p_asr), top-1 agreement). An empty ASR transcript is an empty user turn
 (prefix ; suffix). CER and WER use the normalisation of Audio-MLQA's intelligibility check
-(lad.bin.audio_mlqa.check: NFKC, lower case, no punctuation; zh on characters).
+(lad.audio_mlqa.intelligibility: NFKC, lower case, no punctuation; zh on characters).
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ import numpy as np
 import torch
 
 from lad.asr import AbsASR
-from lad.bin.audio_mlqa.check import Edits, count_edits, rate
+from lad.audio_mlqa.intelligibility import Edits, count_edits, rate
 from lad.inference import TextLLM
 from lad.model.losses import next_token_kl, output_loss
 

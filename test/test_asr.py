@@ -270,12 +270,14 @@ def test_espnet_lm_weight_needs_an_lm(espnet_model):
 
 
 def test_spec_errors_name_the_valid_choices():
-    with pytest.raises(ValueError, match=r"one of \['espnet', 'whisper'\], got 'kaldi'"):
+    with pytest.raises(ValueError, match=r"ASR type 'kaldi'; expected one of \['espnet', 'whisper"):
         build_asr({"type": "kaldi"})
     with pytest.raises(ValueError, match=r"unknown keys \['beam'\]; valid: \['type', 'model',"):
         build_asr({"type": "whisper", "model": "m", "beam": 5})
-    with pytest.raises(ValueError, match=r"misses \['model_file'\]"):
+    with pytest.raises(ValueError, match=r"missing keys \['model_file'\]"):
         build_asr({"type": "espnet", "train_config": "c.yaml"})
+    with pytest.raises(ValueError, match=r"^asr\.yaml: ASR type 'whisper': unknown keys"):
+        build_asr({"type": "whisper", "model": "m", "beam": 5}, source="asr.yaml")
     with pytest.raises(TypeError, match="must be a dict"):
         build_asr("whisper")
 

@@ -54,7 +54,7 @@ def asr_spec(path: Path, language: str) -> dict[str, Any]:
     """The ASR spec of ``path`` with the language mode applied (Whisper's force_language);
     without ``device``, which --device sets and which changes no output."""
     spec = yaml.safe_load(path.read_text(encoding="utf-8"))
-    cls, _ = resolve_spec(spec)  # fails early, naming the valid keys
+    cls, _ = resolve_spec(spec, str(path))  # fails early, naming the file and the valid keys
     spec = {k: v for k, v in spec.items() if k != "device"}
     if spec["type"] == "whisper":
         spec["force_language"] = language == "given"

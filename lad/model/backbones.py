@@ -18,10 +18,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
-import os
-import string
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any, Optional, Union
 
 import torch
@@ -37,6 +34,8 @@ from transformers import (
     WhisperModel,
 )
 
+from lad.spec import expand_path
+
 Spec = Union[str, dict[str, Any]]
 
 # A ChatML template for the byte-level test tokenizer (the layout SmolLM2 and Qwen use).
@@ -49,13 +48,6 @@ CHATML_TEMPLATE = (
 
 _WHISPER_KEYS = {"name_or_path", "config", "seed"}
 _LLM_KEYS = {"name_or_path", "config", "seed", "tokenizer", "chat_template"}
-
-
-def expand_path(value: str) -> str:
-    """Expand ${VAR} references; ${LAD_ROOT} defaults to this repository's root, so configs
-    can name the models that tools/setup.sh prepares (${LAD_ROOT}/tools/models/...)."""
-    env = {"LAD_ROOT": str(Path(__file__).resolve().parents[2]), **os.environ}
-    return string.Template(value).safe_substitute(env)
 
 
 def normalize_spec(spec: Spec, allowed: set, what: str) -> dict[str, Any]:

@@ -22,7 +22,6 @@ Backends are thread-safe; VitsTTS runs one synthesis at a time (torch uses its o
 
 from __future__ import annotations
 
-import inspect
 import re
 import shlex
 import subprocess
@@ -40,6 +39,7 @@ import torch
 import yaml
 
 from lad.data.audio import to_mono_16k
+from lad.spec import build_from_spec, expand_path
 from lad.tts.espeak import Voice, espeak_available, espeak_variants
 from lad.tts.espeak import synthesize as espeak_synthesize
 
@@ -105,8 +105,6 @@ class VitsTTS(AbsTTS):
         noise_scale_duration: Optional[float] = None,
         seed: int = 0,
     ):
-        from lad.model.backbones import expand_path
-
         if not isinstance(models, Mapping) or not models:
             raise ValueError(f"models must map languages to model directories, got {models!r}")
         self.models = {lang: Path(expand_path(str(d))) for lang, d in models.items()}
@@ -240,18 +238,10 @@ class CommandTTS(AbsTTS):
 BACKENDS: dict[str, type[AbsTTS]] = {"espeak": EspeakTTS, "vits": VitsTTS, "command": CommandTTS}
 
 
-def build_tts(config: Mapping) -> AbsTTS:
-    """The backend named by config["backend"], built from the other keys (checked strictly)."""
-    config = dict(config)
-    backend = config.pop("backend", None)
-    if backend not in BACKENDS:
-        raise ValueError(f"unknown TTS backend {backend!r}; expected one of {sorted(BACKENDS)}")
-    cls = BACKENDS[backend]
-    known = [p for p in inspect.signature(cls.__init__).parameters if p != "self"]
-    unknown = sorted(set(config) - set(known))
-    if unknown:
-        raise ValueError(f"unknown key(s) {unknown} for TTS backend {backend!r}; known: {known}")
-    return cls(**config)
+def build_tts(config: Mapping, source: Optional[str] = None) -> AbsTTS:
+    """The backend named by config["backend"], built from the other keys (checked strictly;
+    ``source``: the file the config came from, named in errors)."""
+    return build_from_spec(config, BACKENDS, "TTS", source, key="backend")
 
 
 def load_tts_config(path: Path) -> dict:

@@ -128,8 +128,10 @@ def test_command_failures():
 def test_build_tts_is_strict():
     with pytest.raises(ValueError, match="unknown TTS backend 'festival'"):
         build_tts({"backend": "festival"})
-    with pytest.raises(ValueError, match=r"unknown key\(s\) \['speeed'\] for TTS backend 'espeak'"):
+    with pytest.raises(ValueError, match=r"TTS backend 'espeak': unknown keys \['speeed'\]; valid"):
         build_tts({"backend": "espeak", "speeed": 100})
+    with pytest.raises(ValueError, match=r"^t\.yaml: TTS backend 'command': missing keys \['com"):
+        build_tts({"backend": "command"}, source="t.yaml")
     assert isinstance(build_tts({"backend": "espeak"}), EspeakTTS)
 
 

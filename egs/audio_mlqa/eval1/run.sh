@@ -59,25 +59,11 @@ device=cpu
 [ "${ngpu}" -gt 0 ] && device=cuda
 mlqa_py() { "${decode_launcher[@]}" python -m lad.bin.audio_mlqa "$@"; }
 
-# systems: name -> "lad <dir>" | "text" | "cascade"
-declare -A systems=()
-for entry in ${lad_models}; do
-    name="${entry%%=*}"; dir="${entry#*=}"
-    if [ "${name}" = "${entry}" ] || [ ! -f "${dir}/model.pth" ]; then
-        log "--lad_models entry ${entry}: expected name=<packed model dir with model.pth>"; exit 2
-    fi
-    systems["${name}"]="lad ${dir}"
-    [ -n "${llm_config}" ] || llm_config="${dir}/config.yaml"
-done
-for name in ${baselines}; do
-    case "${name}" in text|cascade) systems["${name}"]="${name}" ;;
-        *) log "unknown baseline ${name} (text, cascade)"; exit 2 ;; esac
-done
-[ "${#systems[@]}" -gt 0 ] || { log "no systems: give --lad_models and/or --baselines"; exit 2; }
-if [ -z "${llm_config}" ] && [[ " ${baselines} " =~ \ (text|cascade)\  ]]; then
-    log "the baselines need --llm_config (a config naming the llm) or --lad_models"; exit 2
-fi
-mapfile -t names < <(printf '%s\n' "${!systems[@]}" | sort)
+# The systems by name: lad.audio_mlqa.systems resolves and checks them (stage 4 passes each
+# name back with the same options).
+systems_opts=(--lad_models "${lad_models}" --llm_config "${llm_config}" --asr_config "${asr_config}")
+names_text="$(python -m lad.bin.audio_mlqa systems "${systems_opts[@]}" --baselines "${baselines}")"
+mapfile -t names <<< "${names_text}"
 
 manifest="${datadir}/manifest.jsonl"
 spoken="${datadir}/manifest_spoken.jsonl"
@@ -117,13 +103,9 @@ fi
 
 if [ "${stage}" -le 4 ] && [ "${stop_stage}" -ge 4 ]; then
     for name in "${names[@]}"; do
-        read -r kind dir <<< "${systems[${name}]}"
-        opts=(--system "${kind}")
-        if [ "${kind}" = lad ]; then opts+=(--model_dir "${dir}"); else opts+=(--llm_config "${llm_config}"); fi
-        [ "${kind}" = cascade ] && opts+=(--asr_config "${asr_config}")
         log "Stage 4: ${name} answers ${final} (log: ${expdir}/${name}/logs/answer.log)"
         mkdir -p "${expdir}/${name}/logs"
-        mlqa_py answer --manifest "${final}" --prompt "${prompt}" "${opts[@]}" \
+        mlqa_py answer --manifest "${final}" --prompt "${prompt}" --system "${name}" "${systems_opts[@]}" \
             --max_new_tokens "${max_new_tokens}" --device "${device}" \
             --out "${expdir}/${name}/answers.jsonl" 2>> "${expdir}/${name}/logs/answer.log" || {
             tail -n 30 "${expdir}/${name}/logs/answer.log" >&2; log "FAILED"; exit 1; }

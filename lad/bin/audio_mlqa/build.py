@@ -16,20 +16,30 @@ import argparse
 import logging
 from collections import Counter
 from pathlib import Path
+from typing import Optional
 
-from lad.data.mlqa import DEFAULT_LANGS, SPLITS, build_manifest, write_manifest
+from lad.audio_mlqa.manifest import DEFAULT_LANGS, SPLITS, build_manifest, write_manifest
+from lad.log import setup_logging
 
 
-def add_arguments(parser: argparse.ArgumentParser) -> None:
+def get_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python -m lad.bin.audio_mlqa build",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     parser.add_argument("--mlqa", type=Path, required=True, help="the MLQA_V1 folder")
     parser.add_argument("--langs", default=" ".join(DEFAULT_LANGS), help="space-separated codes")
     parser.add_argument("--per_lang", type=int, default=250, help="questions per language")
     parser.add_argument("--seed", type=int, default=0, help="seeds the draw of each language")
     parser.add_argument("--split", default="test", choices=SPLITS)
     parser.add_argument("--out", type=Path, required=True, help="the manifest (jsonl)")
+    return parser
 
 
-def run(args: argparse.Namespace) -> None:
+def main(argv: Optional[list[str]] = None) -> None:
+    args = get_parser().parse_args(argv)
+    setup_logging()
     langs = args.langs.split()
     if not langs:
         raise SystemExit("--langs is empty")
@@ -41,3 +51,7 @@ def run(args: argparse.Namespace) -> None:
     counts = Counter(item["lang"] for item in items)
     per_lang = ", ".join(f"{lang} {counts[lang]}" for lang in sorted(counts))
     logging.info(f"wrote {n} items to {args.out} ({per_lang})")
+
+
+if __name__ == "__main__":
+    main()

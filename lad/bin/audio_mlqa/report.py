@@ -5,114 +5,41 @@
 
 Reads exp/<system>/scores.json (`score`) and exp/<system>/judged.summary.json (`judge`, when
 it ran). Each table has a column per language, the macro average, and the relative gain of
-the average over the baseline system.
+the average over the baseline system (lad.audio_mlqa.report).
 """
 
 from __future__ import annotations
 
 import argparse
-import json
-import logging
-from collections import Counter
 from pathlib import Path
 from typing import Optional
 
-from lad.data.files import read_jsonl, write_text
-from lad.eval.environment import environment
+from lad.audio_mlqa.report import report
+from lad.data.files import write_text
+from lad.log import setup_logging
 
 
-def load_system(exp: Path) -> dict[str, dict[str, Optional[float]]]:
-    """{metric: {lang | "avg": value}} of one system."""
-    path = exp / "scores.json"
-    if not path.is_file():
-        raise FileNotFoundError(f"{path} not found: run stage 5 (score) first")
-    scores = json.loads(path.read_text(encoding="utf-8"))
-    out: dict[str, dict[str, Optional[float]]] = {"exact_match": {}, "f1": {}}
-    for lang, m in scores.items():
-        for key in ("exact_match", "f1"):
-            out[key][lang] = m[key]
-    judged = exp / "judged.summary.json"
-    if judged.is_file():
-        summary = json.loads(judged.read_text(encoding="utf-8"))
-        out["judge"] = {lang: m["mean"] for lang, m in summary["langs"].items()}
-        out["judge"]["avg"] = summary["macro"]
-        out["judge_failures"] = {"avg": summary["failures"]}
-    return out
-
-
-def gain(value: Optional[float], base: Optional[float]) -> str:
-    if value is None or not base:
-        return "-"
-    return f"{100.0 * (value - base) / base:+.1f} %"
-
-
-def table(metric: str, results: dict[str, dict], langs: list[str], baseline: str) -> list[str]:
-    lines = [
-        "| system | " + " | ".join(langs) + f" | avg | vs {baseline} |",
-        "|---" * (len(langs) + 3) + "|",
-    ]
-    base = results.get(baseline, {}).get(metric, {}).get("avg")
-    for name, res in results.items():
-        values = res.get(metric)
-        if values is None:
-            continue
-        cells = ["-" if values.get(k) is None else f"{values[k]:.2f}" for k in [*langs, "avg"]]
-        lines.append(f"| {name} | " + " | ".join(cells) + f" | {gain(values.get('avg'), base)} |")
-    return lines
-
-
-def report(expdir: Path, systems: list[str], baseline: str, manifest: Optional[Path]) -> str:
-    results = {name: load_system(expdir / name) for name in systems}
-    if baseline not in results:
-        logging.warning(f"baseline {baseline} is not among the systems {systems}: no gains")
-    langs = sorted({lang for r in results.values() for lang in r["f1"]} - {"avg"})
-    lines = ["# RESULTS: Audio-MLQA", "", "## Environment", *environment(), ""]
-    if manifest is not None:
-        items = read_jsonl(manifest, ("id", "lang"))
-        per_lang = Counter(it["lang"] for it in items)
-        voices = Counter(
-            f"{it['tts']['backend']}:{it['tts']['voice']}" for it in items if "tts" in it
-        )
-        flagged = sum(bool(it.get("flagged")) for it in items)
-        lines += [
-            "## Benchmark",
-            "",
-            f"- manifest: {manifest} ({len(items)} items: "
-            + ", ".join(f"{lang} {n}" for lang, n in sorted(per_lang.items()))
-            + ")",
-            f"- speech: {len(voices)} TTS voices ("
-            + ", ".join(f"{v} × {n}" for v, n in voices.most_common(6))
-            + (", ..." if len(voices) > 6 else "")
-            + ")",
-            f"- items flagged by the intelligibility check and kept: {flagged}",
-            "",
-        ]
-    titles = [
-        ("exact_match", "Exact match % (MLQA normalisation)"),
-        ("f1", "F1 % (MLQA normalisation)"),
-        ("judge", "LLM judge, mean score 0-5"),
-    ]
-    for metric, title in titles:
-        if any(metric in r for r in results.values()):
-            lines += [f"## {title}", "", *table(metric, results, langs, baseline), ""]
-    failures = {n: r["judge_failures"]["avg"] for n, r in results.items() if "judge_failures" in r}
-    if failures:
-        lines.append(
-            "Judge failures (items without a score): "
-            + ", ".join(f"{n} {k}" for n, k in failures.items())
-        )
-    return "\n".join(lines)
-
-
-def add_arguments(parser: argparse.ArgumentParser) -> None:
+def get_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python -m lad.bin.audio_mlqa report",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     parser.add_argument("--expdir", type=Path, required=True)
     parser.add_argument("--systems", nargs="+", required=True, help="directories in --expdir")
     parser.add_argument("--baseline", default="text", help="relative gains are over it")
     parser.add_argument("--manifest", type=Path, default=None, help="describes the benchmark")
     parser.add_argument("--out", type=Path, required=True)
+    return parser
 
 
-def run(args: argparse.Namespace) -> None:
+def main(argv: Optional[list[str]] = None) -> None:
+    args = get_parser().parse_args(argv)
+    setup_logging()
     text = report(args.expdir, args.systems, args.baseline, args.manifest)
     write_text(args.out, text + "\n")
     print(text)
+
+
+if __name__ == "__main__":
+    main()

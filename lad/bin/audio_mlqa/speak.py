@@ -16,141 +16,45 @@ Resumable: a wav that exists and reads as 16 kHz mono is kept. The config is sav
 from __future__ import annotations
 
 import argparse
-import logging
-import os
-import time
-from collections import Counter
-from collections.abc import Iterator, Sequence
-from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
 from pathlib import Path
+from typing import Optional
 
-import soundfile as sf
-import yaml
-
-from lad.data.audio import SAMPLE_RATE
-from lad.data.files import write_text
-from lad.data.mlqa import read_manifest, write_manifest
-from lad.tts.backends import AbsTTS, build_tts, load_tts_config
+from lad.audio_mlqa.speak import check_config, speak_manifest
+from lad.log import setup_logging
+from lad.tts.backends import build_tts, load_tts_config
 
 
-@dataclass(frozen=True)
-class Job:
-    item: dict
-    index: int  # the item's position among the items of its language
-    wav: Path
-
-
-def wav_path(wav_dir: Path, item: dict) -> Path:
-    """Where the audio of ``item`` lives (the writer and the resume check both use this)."""
-    return Path(wav_dir) / item["lang"] / f"{item['id']}.wav"
-
-
-def config_path(wav_dir: Path) -> Path:
-    """The TTS config that made the wavs under ``wav_dir``."""
-    return Path(wav_dir) / "tts_config.yaml"
-
-
-def readable_wav(path: Path) -> bool:
-    """True if ``path`` is a non-empty 16 kHz mono audio file."""
-    try:
-        info = sf.info(str(path))
-    except (sf.LibsndfileError, RuntimeError, OSError):
-        return False
-    return info.samplerate == SAMPLE_RATE and info.channels == 1 and info.frames > 0
-
-
-def plan_jobs(items: Sequence[dict], wav_dir: Path) -> list[Job]:
-    """One job per item; ``index`` counts the items of each language in manifest order."""
-    seen: Counter = Counter()
-    jobs = []
-    for item in items:
-        jobs.append(Job(item, seen[item["lang"]], wav_path(wav_dir, item)))
-        seen[item["lang"]] += 1
-    return jobs
-
-
-def speak_job(tts: AbsTTS, job: Job) -> tuple[str, bool]:
-    """Write the job's wav unless a readable one exists; returns (voice, synthesised)."""
-    item = job.item
-    if readable_wav(job.wav):
-        return tts.voice(item["lang"], job.index), False
-    text = item["question"].strip()
-    try:
-        if not text:
-            raise ValueError("the question is empty")
-        wave, voice = tts.synthesize(text, item["lang"], job.index)
-    except (RuntimeError, ValueError, OSError) as e:
-        raise RuntimeError(f"item {item['id']} ({item['lang']}, {text!r}): {e}") from e
-    job.wav.parent.mkdir(parents=True, exist_ok=True)
-    tmp = job.wav.with_name(job.wav.stem + ".tmp.wav")
-    sf.write(tmp, wave, SAMPLE_RATE, subtype="PCM_16")
-    os.replace(tmp, job.wav)
-    return voice, True
-
-
-def check_config(wav_dir: Path, config: dict) -> None:
-    """Save the TTS config in ``wav_dir``, or refuse if the wavs there came from another one."""
-    path = config_path(wav_dir)
-    if path.is_file():
-        old = yaml.safe_load(path.read_text(encoding="utf-8"))
-        if old != config:
-            raise SystemExit(
-                f"{wav_dir} holds audio from another TTS config ({path}: {old}); "
-                "remove it or choose another --wav_dir"
-            )
-        return
-    write_text(path, yaml.safe_dump(config, allow_unicode=True, sort_keys=True))
-
-
-def speak_all(tts: AbsTTS, jobs: Sequence[Job], nj: int = 1) -> Iterator[tuple[str, bool]]:
-    """(voice, synthesised) per job, in order; ``nj`` > 1 runs jobs in threads."""
-    if nj <= 1:
-        for job in jobs:
-            yield speak_job(tts, job)
-        return
-    pool = ThreadPoolExecutor(nj)
-    try:
-        yield from pool.map(lambda job: speak_job(tts, job), jobs)
-    finally:
-        pool.shutdown(wait=True, cancel_futures=True)  # on an error, start no further jobs
-
-
-def add_arguments(parser: argparse.ArgumentParser) -> None:
+def get_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python -m lad.bin.audio_mlqa speak",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     parser.add_argument("--manifest", type=Path, required=True, help="input manifest (jsonl)")
     parser.add_argument("--out", type=Path, required=True, help="output manifest (jsonl)")
     parser.add_argument("--wav_dir", type=Path, required=True, help="where <lang>/<id>.wav go")
     parser.add_argument("--tts_config", type=Path, required=True, help="conf/tts_*.yaml")
     parser.add_argument("--nj", type=int, default=1, help="parallel synthesis threads")
+    return parser
 
 
-def run(args: argparse.Namespace) -> None:
+def main(argv: Optional[list[str]] = None) -> None:
+    args = get_parser().parse_args(argv)
+    setup_logging()
     if args.nj < 1:
         raise SystemExit("--nj must be >= 1")
-    items = read_manifest(args.manifest)
     config = load_tts_config(args.tts_config)
     try:
         tts = build_tts(config)
     except (ValueError, RuntimeError, FileNotFoundError) as e:
         raise SystemExit(f"{args.tts_config}: {e}") from e
     wav_dir = args.wav_dir.resolve()  # the manifest holds absolute paths
-    check_config(wav_dir, config)
-    jobs = plan_jobs(items, wav_dir)
+    try:
+        check_config(wav_dir, config)
+    except ValueError as e:
+        raise SystemExit(str(e)) from e
+    speak_manifest(args.manifest, args.out, wav_dir, tts, args.nj)
 
-    start = time.perf_counter()
-    out, n_new, step = [], 0, max(1, len(jobs) // 10)
-    results = speak_all(tts, jobs, args.nj)
-    for i, (job, (voice, new)) in enumerate(zip(jobs, results, strict=True), 1):
-        tts_info = {"backend": tts.name, "voice": voice}
-        out.append({**job.item, "audio": str(job.wav), "tts": tts_info})
-        n_new += new
-        if i % step == 0 or i == len(jobs):
-            logging.info(
-                f"{i}/{len(jobs)} items ({n_new} synthesised), {time.perf_counter() - start:.1f} s"
-            )
-    write_manifest(args.out, out)
-    seconds = sum(sf.info(str(job.wav)).duration for job in jobs)
-    logging.info(
-        f"wrote {len(out)} items to {args.out}: {n_new} synthesised, {len(out) - n_new} kept, "
-        f"{seconds / 60:.1f} min of audio ({tts.name}), {time.perf_counter() - start:.1f} s"
-    )
+
+if __name__ == "__main__":
+    main()

@@ -7,7 +7,7 @@ import logging
 
 import pytest
 
-from lad.data.mlqa import (
+from lad.audio_mlqa.manifest import (
     build_manifest,
     mlqa_file,
     read_manifest,

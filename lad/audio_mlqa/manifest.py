@@ -21,7 +21,8 @@ from pathlib import Path
 from lad.data.files import write_jsonl
 
 SPLITS = ("dev", "test")
-LANGS = ("en", "de", "es", "ar", "hi", "vi", "zh")  # the seven MLQA languages
+# The seven MLQA languages, in the order of MLQA's evaluation script (its messages and choices).
+LANGS = ("en", "es", "hi", "vi", "de", "ar", "zh")
 DEFAULT_LANGS = ("en", "de", "es", "vi", "zh")  # Audio-MLQA's five
 
 

@@ -3,7 +3,6 @@ the `judge` subcommand (resume, summary, failures, the API key kept out of every
 
 from __future__ import annotations
 
-import argparse
 import json
 import logging
 import re
@@ -18,9 +17,7 @@ from pathlib import Path
 import pytest
 import torch
 
-from lad.bin.audio_mlqa import judge as judge_cli
-from lad.bin.audio_mlqa.judge import progress_path, summary_path
-from lad.eval.judge import (
+from lad.audio_mlqa.judge import (
     HttpJudge,
     JudgeError,
     LocalJudge,
@@ -31,8 +28,11 @@ from lad.eval.judge import (
     load_config,
     load_prompt,
     parse_score,
+    progress_path,
     resolve_config,
+    summary_path,
 )
+from lad.bin.audio_mlqa import judge as judge_cli
 from lad.model.backbones import load_llm
 from test.conftest import REPO
 
@@ -325,9 +325,7 @@ def write_inputs(tmp_path: Path, items=ITEMS) -> tuple[Path, Path]:
 
 def judge_main(argv: list[str]) -> None:
     """`python -m lad.bin.audio_mlqa judge ...` without importing the other subcommands."""
-    parser = argparse.ArgumentParser(description=judge_cli.__doc__)
-    judge_cli.add_arguments(parser)
-    judge_cli.run(parser.parse_args(argv))
+    judge_cli.main(argv)
 
 
 def run_judge(tmp_path: Path, config: Path, manifest: Path, answers: Path, *extra: str) -> Path:

@@ -4,6 +4,7 @@
     judge = build_judge(load_config("conf/judge_http.yaml"))
     verdicts = judge.judge([format_prompt(template, q, c, refs, resp)])
     verdicts[0].score  # 0-5, or None: counted as a failure
+    judge_answers(manifest, answers, config, prompt, out)  # stage judge: resumable, summarised
 
 The judge replies ``Score: <n>``; parse_score takes the first such match, else a reply that is
 a lone integer 0-5; anything else is a bad reply (None).
@@ -32,6 +33,8 @@ import time
 import urllib.error
 import urllib.request
 from abc import ABC, abstractmethod
+from collections import defaultdict
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -39,30 +42,13 @@ from typing import Any, Optional, Union
 
 import yaml
 
+from lad.data.files import read_jsonl, write_json, write_jsonl
+from lad.spec import builder_keys, check_spec, expand_path
+
 PROMPT_FIELDS = ("question", "context", "references", "response")
 MIN_SCORE, MAX_SCORE = 0, 5
 SCORE_PREFIX = "Score: "  # the reply format the prompt asks for
 
-HTTP_DEFAULTS: dict[str, Any] = dict(
-    type="http",
-    base_url=None,  # required
-    model=None,  # required
-    api_key_env="OPENAI_API_KEY",  # null: send no Authorization header (a local server)
-    max_retries=5,  # retries after the first attempt
-    backoff=2.0,  # seconds before the first retry, doubled each retry (capped at 60 s)
-    timeout=60.0,  # seconds per request
-    max_tokens=16,
-    workers=1,  # concurrent requests
-)
-LOCAL_DEFAULTS: dict[str, Any] = dict(
-    type="local",
-    model=None,  # required: a model directory (${LAD_ROOT} is expanded) or a hub id
-    max_new_tokens=16,
-    batch_size=8,
-    scoring="generate",  # or "logits": the most likely of "0".."5" after "Score: "
-    device="auto",  # "auto": cuda if available, else cpu
-    dtype=None,  # e.g. bfloat16; None: the transformers default
-)
 MAX_BACKOFF = 60.0
 RETRY_STATUS = {408, 409, 429}  # and every 5xx
 FATAL_STATUS = {401, 403, 404}  # the key, URL or model is wrong: no item can succeed
@@ -133,7 +119,7 @@ def prompt_key(judge_name: str, prompt: str) -> str:
 
 
 # ---------------------------------------------------------------------------------------------
-# Config
+# Config (the judges are built at the end of the module)
 
 
 def load_config(path: Union[str, Path]) -> dict[str, Any]:
@@ -143,43 +129,10 @@ def load_config(path: Union[str, Path]) -> dict[str, Any]:
     return conf
 
 
-def resolve_config(config: dict[str, Any]) -> dict[str, Any]:
-    """The config with defaults filled in; an unknown key or a missing required one is an
-    error. Nothing is loaded or contacted."""
-    kind = config.get("type", "http")
-    defaults = {"http": HTTP_DEFAULTS, "local": LOCAL_DEFAULTS}.get(kind)
-    if defaults is None:
-        raise ValueError(f"judge type {kind!r}: expected 'http' or 'local'")
-    unknown = set(config) - set(defaults)
-    if unknown:
-        raise ValueError(
-            f"{kind} judge config: unknown keys {sorted(unknown)}; allowed: {sorted(defaults)}"
-        )
-    conf = {**defaults, **config}
-    missing = [k for k, v in conf.items() if v is None and k in ("base_url", "model")]
-    if missing:
-        raise ValueError(f"{kind} judge config: missing {missing}")
-    return conf
-
-
-def judge_name(config: dict[str, Any]) -> str:
-    """The judge's identity in prompt keys: its type and model as written in the config."""
-    conf = resolve_config(config)
-    return f"{conf['type']}:{conf['model']}"
-
-
 class AbsJudge(ABC):
     @abstractmethod
     def judge(self, prompts: list[str]) -> list[Verdict]:
         """One verdict per prompt, in order."""
-
-
-def build_judge(config: dict[str, Any]) -> AbsJudge:
-    conf = resolve_config(config)
-    kind = conf.pop("type")
-    if kind == "http":
-        return HttpJudge(**conf)
-    return LocalJudge.from_pretrained(**conf)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -200,7 +153,13 @@ class _Fail(Exception):
 
 class HttpJudge(AbsJudge):
     """POST {base_url}/chat/completions, temperature 0. The key stays in the environment: it is
-    read for each request and never stored on the object."""
+    read for each request and never stored on the object.
+
+    base_url and model are required; api_key_env: the variable holding the key (null: send no
+    Authorization header, for a local server); max_retries: retries after the first attempt;
+    backoff: seconds before the first retry, doubled each retry (capped at MAX_BACKOFF);
+    timeout: seconds per request; workers: concurrent requests.
+    """
 
     def __init__(
         self,
@@ -380,10 +339,11 @@ class LocalJudge(AbsJudge):
         device: str = "auto",
         dtype: Optional[str] = None,
     ) -> LocalJudge:
+        """model: a model directory (${LAD_ROOT} is expanded) or a hub id; scoring: "generate"
+        or "logits"; device "auto": cuda if available, else cpu; dtype e.g. bfloat16 (None:
+        the transformers default)."""
         import torch
         from transformers import AutoModelForCausalLM, AutoTokenizer
-
-        from lad.model.backbones import expand_path
 
         path = expand_path(model)
         if device == "auto":
@@ -474,3 +434,200 @@ class LocalJudge(AbsJudge):
                 error = "" if score is not None else f"no score in the reply {reply[:80]!r}"
                 verdicts.append(Verdict(score, reply, error))
         return verdicts
+
+
+# ---------------------------------------------------------------------------------------------
+# Building a judge from its config
+
+JUDGES: dict[str, Callable[..., AbsJudge]] = {
+    "http": HttpJudge,
+    "local": LocalJudge.from_pretrained,
+}
+
+
+def resolve_config(config: dict[str, Any], source: Optional[str] = None) -> dict[str, Any]:
+    """The config (``type``, default http) with the builder's defaults filled in; an unknown
+    key or a missing required one is an error naming ``source``. Nothing is loaded or
+    contacted."""
+    kind, builder, kwargs = check_spec(config, JUDGES, "judge", source, default="http")
+    params = builder_keys(builder).items()
+    defaults = {name: p.default for name, p in params if p.default is not p.empty}
+    return {"type": kind, **defaults, **kwargs}
+
+
+def judge_name(config: dict[str, Any]) -> str:
+    """The judge's identity in prompt keys: its type and model as written in the config."""
+    conf = resolve_config(config)
+    return f"{conf['type']}:{conf['model']}"
+
+
+def build_judge(config: dict[str, Any], source: Optional[str] = None) -> AbsJudge:
+    conf = resolve_config(config, source)
+    return JUDGES[conf.pop("type")](**conf)
+
+
+# ---------------------------------------------------------------------------------------------
+# Judging a system's answers (stage judge): resumable, one record per answered item
+
+JUDGED = "judged.jsonl"
+MAX_REPLY = 500  # characters of a reply or an error kept in a record
+
+
+def judged_path(system_dir: Path) -> Path:
+    """A system's judged records (stage judge writes them; its summary: summary_path)."""
+    return Path(system_dir) / JUDGED
+
+
+def progress_path(out: Path) -> Path:
+    """Where the judged chunks of an unfinished run are appended."""
+    return out.with_name(out.name + ".progress")
+
+
+def summary_path(out: Path) -> Path:
+    """judged.jsonl -> judged.summary.json (stage report reads it)."""
+    return out.with_name(out.stem + ".summary.json")
+
+
+def read_records(path: Path) -> list[dict]:
+    """Judged records from --out or the progress file; a torn or foreign line is skipped."""
+    if not path.is_file():
+        return []
+    records, bad = [], 0
+    with path.open(encoding="utf-8") as f:
+        for line in f:
+            try:
+                record = json.loads(line)
+            except json.JSONDecodeError:
+                bad += 1
+                continue
+            if isinstance(record, dict) and {"id", "score", "key"} <= set(record):
+                records.append(record)
+            elif line.strip():
+                bad += 1
+    if bad:
+        logging.warning(f"{path}: skipped {bad} unreadable lines (an interrupted write)")
+    return records
+
+
+def build_prompts(manifest: Path, answers: Path, template: str, field: str) -> list[dict]:
+    """[{id, lang, prompt}] in the answers' order; every answer must be a manifest item.
+    Items are keyed by (lang, id): MLQA gives parallel questions the same id in every language.
+    """
+    required = ("id", "lang", "context", "question", "answers")
+    items = {(r["lang"], r["id"]): r for r in read_jsonl(manifest, required)}
+    rows, seen = [], set()
+    for a in read_jsonl(answers, ("id", "lang", field)):
+        qid = (a["lang"], a["id"])
+        if qid in seen:
+            raise ValueError(f"{answers}: item {qid[1]} ({qid[0]}) answered twice")
+        seen.add(qid)
+        item = items.get(qid)
+        if item is None:
+            raise ValueError(f"{answers}: item {qid[1]} ({qid[0]}) is not in {manifest}")
+        question, context, refs = item["question"], item["context"], item["answers"]
+        prompt = format_prompt(template, question, context, refs, a[field] or "")
+        rows.append(dict(id=item["id"], lang=item["lang"], prompt=prompt))
+    if len(seen) < len(items):
+        logging.warning(f"{len(items) - len(seen)} manifest items have no answer; not judged")
+    return rows
+
+
+def summarize(records: list[dict]) -> dict:
+    """Per language (first-seen order): mean score over scored items, n, failures; macro mean."""
+    by_lang: dict[str, list[Optional[int]]] = defaultdict(list)
+    for r in records:
+        by_lang[r["lang"]].append(r["score"])
+    langs = {}
+    for lang, scores in by_lang.items():
+        ok = [s for s in scores if s is not None]
+        langs[lang] = dict(
+            mean=sum(ok) / len(ok) if ok else None, n=len(scores), failures=len(scores) - len(ok)
+        )
+    means = [v["mean"] for v in langs.values() if v["mean"] is not None]
+    return dict(
+        langs=langs,
+        macro=sum(means) / len(means) if means else None,
+        n=len(records),
+        failures=sum(v["failures"] for v in langs.values()),
+    )
+
+
+def judge_answers(
+    manifest: Path,
+    answers: Path,
+    config_path: Path,
+    prompt_path: Path,
+    out: Path,
+    field: str = "response",
+    chunk: int = 16,
+) -> dict:
+    """Judge the ``field`` of each answer; writes ``out`` and its summary, returns the summary.
+
+    Only items without a score for the same key (judge and prompt text) are judged again:
+    those of ``out`` and of its progress file (each judged chunk is appended to it, flushed and
+    fsynced) are reused. At the end ``out`` is written whole (tmp, rename) and the progress
+    file removed.
+    """
+    config = load_config(config_path)
+    resolve_config(config, str(config_path))
+    name = judge_name(config)
+    template = load_prompt(prompt_path)
+    rows = build_prompts(manifest, answers, template, field)
+    if not rows:
+        raise ValueError(f"{answers}: no answers to judge")
+    for row in rows:
+        row["key"] = prompt_key(name, row["prompt"])
+
+    # 1. What earlier runs judged: out, then the newer progress file; only same-key records.
+    progress = progress_path(out)
+    keys = {(row["lang"], row["id"]): row["key"] for row in rows}
+    done: dict[tuple[str, str], dict] = {}
+    for r in read_records(out) + read_records(progress):
+        if keys.get((r.get("lang"), r["id"])) == r["key"]:
+            done[(r["lang"], r["id"])] = r
+    pending = [row for row in rows if done.get((row["lang"], row["id"]), {}).get("score") is None]
+    reused = len(rows) - len(pending)
+    logging.info(f"judge {name}: {len(rows)} items, {reused} already judged, {len(pending)} to go")
+
+    # 2. Judge the rest, appending each chunk to the progress file.
+    if pending:
+        judge = build_judge(config, str(config_path))
+        out.parent.mkdir(parents=True, exist_ok=True)
+        start, failures, size = time.time(), 0, max(1, chunk)
+        with progress.open("a", encoding="utf-8") as f:
+            for i in range(0, len(pending), size):
+                part = pending[i : i + size]
+                verdicts = judge.judge([row["prompt"] for row in part])
+                lines = []
+                for row, v in zip(part, verdicts, strict=True):
+                    record = dict(id=row["id"], lang=row["lang"], score=v.score)
+                    record.update(reply=v.reply[:MAX_REPLY], key=row["key"])
+                    if v.score is None:
+                        record["error"] = v.error[:MAX_REPLY]
+                        failures += 1
+                    done[(row["lang"], row["id"])] = record
+                    lines.append(json.dumps(record, ensure_ascii=False) + "\n")
+                f.write("".join(lines))
+                f.flush()
+                os.fsync(f.fileno())
+                n = i + len(part)
+                logging.info(
+                    f"judged {n}/{len(pending)} ({failures} failures, {time.time() - start:.0f} s)"
+                )
+
+    # 3. The whole output, atomically; then the summary.
+    records = [done[(row["lang"], row["id"])] for row in rows]
+    write_jsonl(out, records)
+    progress.unlink(missing_ok=True)
+    summary = dict(judge=name, **summarize(records))
+    write_json(summary_path(out), summary)
+    for lang, v in summary["langs"].items():
+        mean = "n/a" if v["mean"] is None else f"{v['mean']:.3f}"
+        logging.info(f"{lang}: mean {mean} over n={v['n']} ({v['failures']} failures)")
+    macro = "n/a" if summary["macro"] is None else f"{summary['macro']:.3f}"
+    logging.info(f"macro average {macro}; wrote {out} and {summary_path(out)}")
+    if summary["failures"]:
+        logging.warning(
+            f"{summary['failures']}/{len(records)} items have no score; run again to retry them"
+        )
+    return summary

@@ -1,5 +1,8 @@
 """EM/F1 of short answers with MLQA's official answer normalisation (Audio-MLQA, stage score).
 
+    scores = score_answers(manifest, answers, out)  # writes out (scores.json), returns it
+    evaluate_file(dataset, predictions, "de")       # parity: {"exact_match": ..., "f1": ...}
+
 A re-implementation that behaves as MLQA's mlqa_evaluation_v1.py
 (github.com/facebookresearch/MLQA), step for step, so that `evaluate` returns the same floats:
 
@@ -15,6 +18,8 @@ A re-implementation that behaves as MLQA's mlqa_evaluation_v1.py
 
 from __future__ import annotations
 
+import json
+import logging
 import re
 import string
 import sys
@@ -22,9 +27,12 @@ import unicodedata
 from collections import Counter, defaultdict
 from collections.abc import Callable, Mapping, Sequence
 from functools import cache
+from pathlib import Path
 from typing import Union
 
-LANGS = ("en", "es", "hi", "vi", "de", "ar", "zh")
+from lad.audio_mlqa.manifest import LANGS
+from lad.data.files import read_jsonl, write_json
+
 WHITESPACE_LANGS = ("en", "es", "hi", "vi", "de", "ar")
 MIXED_SEGMENTATION_LANGS = ("zh",)
 # None: the language has no articles to remove. The ar pattern is the official one: its first
@@ -178,3 +186,76 @@ def score_items(items: list[dict], answers: Mapping[AnswerKey, str]) -> dict[str
         "f1": sum(out[lang]["f1"] for lang in langs) / len(langs),
     }
     return out
+
+
+# ---------------------------------------------------------------------------------------------
+# A system's answers.jsonl against the manifest (recipe mode), and MLQA's files (parity mode)
+
+SCORES = "scores.json"
+EXPECTED_VERSION = "1.0"  # the MLQA dataset version the official script expects
+SHOW_MISSING = 5  # ids listed when answers are missing
+
+
+def scores_path(system_dir: Path) -> Path:
+    """A system's scores (stage score writes it, stage report reads it)."""
+    return Path(system_dir) / SCORES
+
+
+def read_answers(path: Path) -> dict[tuple[str, str], str]:
+    """answers.jsonl -> {(lang, id): answer}; a repeated (lang, id) or a non-string is an error."""
+    answers: dict[tuple[str, str], str] = {}
+    for lineno, r in enumerate(read_jsonl(path, ("id", "lang", "answer")), 1):
+        key = (r["lang"], r["id"])
+        if key in answers:
+            raise ValueError(f"{path}: record {lineno}: duplicate answer for {key}")
+        if not isinstance(r["answer"], str):
+            raise ValueError(f"{path}: record {lineno}: answer of {key} is not a string")
+        answers[key] = r["answer"]
+    return answers
+
+
+def format_scores(scores: dict) -> str:
+    """A TSV table: lang, n, missing, EM, F1."""
+    rows = [("lang", "n", "missing", "EM", "F1")]
+    for lang, m in scores.items():
+        em, f1 = f"{m['exact_match']:.2f}", f"{m['f1']:.2f}"
+        rows.append((lang, str(m["n"]), str(m["missing"]), em, f1))
+    return "\n".join("\t".join(r) for r in rows)
+
+
+def score_answers(manifest: Path, answers_path: Path, out: Path) -> dict:
+    """Score a system's answers against the manifest; writes ``out`` (json) and returns it."""
+    items = read_jsonl(manifest, ("id", "lang", "answers"))
+    answers = read_answers(answers_path)
+    keys = [(item["lang"], item["id"]) for item in items]
+    if len(set(keys)) != len(keys):
+        dup = next(k for k in keys if keys.count(k) > 1)
+        raise ValueError(f"{manifest}: item {dup} appears more than once")
+    missing = [f"{lang}/{qid}" for lang, qid in keys if (lang, qid) not in answers]
+    if missing:
+        logging.warning(
+            f"{answers_path}: no answer for {len(missing)} of {len(items)} items (scored 0), "
+            f"e.g. {', '.join(missing[:SHOW_MISSING])}"
+        )
+    extra = set(answers) - set(keys)
+    if extra:
+        logging.warning(f"{answers_path}: {len(extra)} answers are not in {manifest}, ignored")
+    scores = score_items(items, answers)
+    write_json(out, scores)
+    return scores
+
+
+def evaluate_file(dataset_file: Path, prediction_file: Path, lang: str) -> dict[str, float]:
+    """MLQA's mlqa_evaluation_v1.py on its inputs: a dataset version other than 1.0 and
+    unanswered questions are announced on stderr, as the official script does."""
+    with open(dataset_file, encoding="utf-8") as f:
+        dataset_json = json.load(f)
+    version = str(dataset_json.get("version"))
+    if version != EXPECTED_VERSION:
+        print(
+            f"Evaluation expects v-{EXPECTED_VERSION}, but got dataset with v-{version}",
+            file=sys.stderr,
+        )
+    with open(prediction_file, encoding="utf-8") as f:
+        predictions = json.load(f)
+    return evaluate(dataset_json["data"], predictions, lang)

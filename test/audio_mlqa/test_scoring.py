@@ -1,4 +1,4 @@
-"""MLQA's answer normalisation and EM/F1 (lad.eval.mlqa) and `audio_mlqa score` in both modes.
+"""MLQA's answer normalisation and EM/F1 (lad.audio_mlqa.scoring), `audio_mlqa score` in both modes.
 
 Every expected value is worked out by hand in the comment beside it; each would change if an
 article were removed for the wrong language, a punctuation class were missed, or zh were split
@@ -7,15 +7,13 @@ on whitespace.
 
 from __future__ import annotations
 
-import argparse
 import json
 import logging
 from pathlib import Path
 
 import pytest
 
-from lad.bin.audio_mlqa import score as score_cli
-from lad.eval.mlqa import (
+from lad.audio_mlqa.scoring import (
     evaluate,
     exact_match_score,
     f1_score,
@@ -25,6 +23,7 @@ from lad.eval.mlqa import (
     punctuation,
     score_items,
 )
+from lad.bin.audio_mlqa import score as score_cli
 
 
 @pytest.mark.parametrize(
@@ -172,9 +171,7 @@ def test_evaluate_counts_unanswered_questions(capsys):
 
 
 def run_score(argv: list[str]) -> None:
-    parser = argparse.ArgumentParser()
-    score_cli.add_arguments(parser)
-    score_cli.run(parser.parse_args(argv))
+    score_cli.main(argv)
 
 
 def test_parity_mode_prints_what_the_official_script_prints(tmp_path, capsys):
