@@ -30,6 +30,7 @@ from typing import Optional
 
 import yaml
 
+from lad import packed
 from lad.data.files import read_jsonl, write_jsonl
 from lad.data.stamps import file_marker, is_done, mark_done
 from lad.model.prompts import PLACEHOLDER, ChatPrompt
@@ -65,7 +66,7 @@ def parse_lad_models(text: str) -> dict[str, Path]:
     models: dict[str, Path] = {}
     for entry in text.split():
         name, sep, folder = entry.partition("=")
-        if not (name and sep and folder) or not (Path(folder) / "model.pth").is_file():
+        if not (name and sep and folder) or not packed.weights_path(Path(folder)).is_file():
             raise ValueError(
                 f"--lad_models entry {entry}: expected name=<packed model dir with model.pth>"
             )
@@ -86,7 +87,7 @@ def resolve_system(
     kind needs and that is not given is an error."""
     models = parse_lad_models(lad_models)
     if llm_config is None and models:
-        llm_config = next(iter(models.values())) / "config.yaml"
+        llm_config = packed.config_path(next(iter(models.values())))
     if name in models:
         kind, model_dir = "lad", models[name]
     elif name in KINDS:
@@ -151,8 +152,8 @@ def answers_stamp(system: System, prompt: Path, max_new_tokens: int, items: list
         if path is not None:
             h.update(Path(path).read_bytes())
     if system.model_dir is not None:
-        h.update((system.model_dir / "config.yaml").read_bytes())
-        h.update((system.model_dir / "model.pth").read_bytes())
+        h.update(packed.config_path(system.model_dir).read_bytes())
+        h.update(packed.weights_path(system.model_dir).read_bytes())
     h.update(json.dumps([system.kind, max_new_tokens, items], sort_keys=True).encode())
     return h.hexdigest()
 
