@@ -30,8 +30,6 @@ from transformers import WhisperForConditionalGeneration, WhisperProcessor
 from lad.data.audio import SAMPLE_RATE
 from lad.spec import check_spec, expand_path
 
-logger = logging.getLogger(__name__)
-
 WHISPER_WINDOW_SAMPLES = 30 * SAMPLE_RATE  # Whisper's encoder sees 30 s (3000 frames)
 
 
@@ -98,8 +96,8 @@ class WhisperASR(AbsASR):
         self.lang_to_id: dict[str, int] = dict(getattr(gen, "lang_to_id", None) or {})
         self.force_language = force_language and self.multilingual and bool(self.lang_to_id)
         if force_language and not self.force_language:
-            logger.info("%s is English-only: the language is not forced", path)
-        logger.info(
+            logging.info("%s is English-only: the language is not forced", path)
+        logging.info(
             "Whisper ASR %s on %s (beam %d, batch %d, force_language=%s)",
             path,
             device,
@@ -133,7 +131,7 @@ class WhisperASR(AbsASR):
                 out = self._generate([waves[i] for i in batch], lang)
                 for i, text in zip(batch, out, strict=True):
                     texts[i] = text
-        logger.debug(
+        logging.debug(
             "Whisper transcribed %d utterances in %.1f s", len(waves), time.perf_counter() - start
         )
         return texts  # type: ignore[return-value]  # every slot is filled
@@ -220,7 +218,7 @@ class ESPnetASR(AbsASR):
                 f"ESPnetASR feeds {SAMPLE_RATE} Hz"
             )
         self._told_langs = False
-        logger.info(
+        logging.info(
             "ESPnet ASR %s on %s (beam %d, ctc_weight %.2f, lm_weight %.2f)",
             model_file,
             device,
@@ -232,7 +230,7 @@ class ESPnetASR(AbsASR):
     def transcribe(self, waves: list[np.ndarray], langs: list[str]) -> list[str]:
         waves = check_inputs(waves, langs)
         if not self._told_langs:
-            logger.info("ESPnet ASR decodes without a language hint: the languages are ignored")
+            logging.info("ESPnet ASR decodes without a language hint: the languages are ignored")
             self._told_langs = True
         texts = []
         for wave in waves:

@@ -26,8 +26,6 @@ from lad.audio_mlqa.intelligibility import Edits, count_edits, rate
 from lad.inference import TextLLM
 from lad.model.losses import next_token_kl, output_loss
 
-logger = logging.getLogger(__name__)
-
 
 class Cascade:
     """An ASR and the frozen text LLM it feeds."""
@@ -65,7 +63,9 @@ class Cascade:
             self._empty_response = self.text_llm.tokenizer.decode(
                 new, skip_special_tokens=True
             ).strip()
-            logger.info(f"an empty user turn (ASR transcript) is answered {self._empty_response!r}")
+            logging.info(
+                f"an empty user turn (ASR transcript) is answered {self._empty_response!r}"
+            )
         return self._empty_response
 
     @torch.no_grad()

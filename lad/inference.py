@@ -12,8 +12,11 @@ L_OUT) and next-token distributions (KL(p_text || p_speech), top-1 agreement).
 
 from __future__ import annotations
 
+import json
 import logging
-from collections.abc import Iterator
+import os
+import time
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Optional
@@ -242,3 +245,26 @@ def iterate_data_dir(data_dir: Path, batch_size: int) -> Iterator[Batch]:
         ids = utts[start : start + batch_size]
         speech, lengths = pad_speech([load_speech(scp[u], feats) for u in ids])
         yield Batch(ids, speech, lengths, [text[u] for u in ids], [lang[u] for u in ids])
+
+
+def decode_data_dir_to_jsonl(
+    data_dir: Path, batch_size: int, out: Path, respond: Callable[[Batch], list[dict]]
+) -> None:
+    """Stage 8's loop: ``respond`` to every batch of ``data_dir`` and write one json line per
+    utterance (utt_id, lang, text, then what respond returned) to ``out``, atomically (a
+    temporary file renamed at the end), logging progress."""
+    total = len((data_dir / "text").read_text(encoding="utf-8").splitlines())
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = out.with_name(out.name + ".tmp")
+    start, done = time.time(), 0
+    with tmp.open("w", encoding="utf-8") as f:
+        for batch in iterate_data_dir(data_dir, batch_size):
+            results = respond(batch)
+            for utt, lang, text, res in zip(
+                batch.utt_ids, batch.langs, batch.texts, results, strict=True
+            ):
+                record = dict(utt_id=utt, lang=lang, text=text, **res)
+                f.write(json.dumps(record, ensure_ascii=False) + "\n")
+            done += len(batch.utt_ids)
+            logging.info(f"{done}/{total} utterances ({done / (time.time() - start):.2f}/s)")
+    os.replace(tmp, out)

@@ -25,7 +25,6 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-import os
 import time
 from pathlib import Path
 from typing import Any, Optional
@@ -37,7 +36,7 @@ from lad.asr import AbsASR, build_asr, resolve_spec
 from lad.cascade import Cascade, asr_scores
 from lad.data.files import read_jsonl, write_json, write_text
 from lad.data.stamps import file_marker, fingerprint, is_done, mark_done
-from lad.inference import TextLLM, add_decode_options, iterate_data_dir
+from lad.inference import TextLLM, add_decode_options, decode_data_dir_to_jsonl
 from lad.log import setup_logging
 from lad.model.backbones import load_llm
 from lad.tasks.lad import spec_type
@@ -107,28 +106,18 @@ def decode_data_dir(args) -> None:
     if all(p.is_file() for p in outputs) and is_done(marker, stamp):
         logging.info(f"{args.out} is up to date")
         return
+    start = time.time()
     asr = load_asr({**spec, "device": args.device})
     llm, tokenizer = load_llm(llm_conf)
     text_llm = TextLLM(llm.to(args.device), tokenizer, args.instruction, args.max_new_tokens)
     cascade = Cascade(asr, text_llm)
-    total = len((args.data_dir / "text").read_text(encoding="utf-8").splitlines())
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = args.out.with_name(args.out.name + ".tmp")
-    start, done = time.time(), 0
-    with tmp.open("w", encoding="utf-8") as f:
-        for batch in iterate_data_dir(args.data_dir, args.batch_size):
-            lengths = batch.lengths.tolist()
-            waves = [w[:n].numpy() for w, n in zip(batch.speech, lengths, strict=True)]  # (S_i,)
-            results = cascade.run(waves, batch.langs, batch.texts)
-            for utt, lang, text, res in zip(
-                batch.utt_ids, batch.langs, batch.texts, results, strict=True
-            ):
-                record = dict(utt_id=utt, lang=lang, text=text, **res)
-                f.write(json.dumps(record, ensure_ascii=False) + "\n")
-            done += len(batch.utt_ids)
-            rate = done / (time.time() - start)
-            logging.info(f"{done}/{total} utterances ({rate:.2f}/s)")
-    os.replace(tmp, args.out)
+
+    def respond(batch):
+        lengths = batch.lengths.tolist()
+        waves = [w[:n].numpy() for w, n in zip(batch.speech, lengths, strict=True)]  # (S_i,)
+        return cascade.run(waves, batch.langs, batch.texts)
+
+    decode_data_dir_to_jsonl(args.data_dir, args.batch_size, args.out, respond)
     scores = asr_scores(read_jsonl(args.out, ("lang", "text", "asr_text")))
     write_json(scores_path, scores)
     system = dict(asr=spec, llm=llm_conf, language=args.language)

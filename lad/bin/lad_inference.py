@@ -24,8 +24,6 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-import os
-import time
 from pathlib import Path
 from typing import Optional
 
@@ -40,7 +38,7 @@ from lad.inference import (
     SpeechLLM,
     TextLLM,
     add_decode_options,
-    iterate_data_dir,
+    decode_data_dir_to_jsonl,
     load_model,
     load_speech,
 )
@@ -81,25 +79,13 @@ def decode_data_dir(args, model_file: Optional[Path]) -> None:
     else:
         model = load_model(args.model_dir, model_file, args.device)
         responder = SpeechLLM(model, args.instruction, args.max_new_tokens)
-    total = len((args.data_dir / "text").read_text(encoding="utf-8").splitlines())
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = args.out.with_name(args.out.name + ".tmp")
-    start, done = time.time(), 0
-    with tmp.open("w", encoding="utf-8") as f:
-        for batch in iterate_data_dir(args.data_dir, args.batch_size):
-            if args.text_only:
-                results = [dict(response=r) for r in responder.respond(batch.texts)]
-            else:
-                results = responder.compare(batch.speech, batch.lengths, batch.texts)
-            for utt, lang, text, res in zip(
-                batch.utt_ids, batch.langs, batch.texts, results, strict=True
-            ):
-                record = dict(utt_id=utt, lang=lang, text=text, **res)
-                f.write(json.dumps(record, ensure_ascii=False) + "\n")
-            done += len(batch.utt_ids)
-            rate = done / (time.time() - start)
-            logging.info(f"{done}/{total} utterances ({rate:.2f}/s)")
-    os.replace(tmp, args.out)
+
+    def respond(batch):
+        if args.text_only:
+            return [dict(response=r) for r in responder.respond(batch.texts)]
+        return responder.compare(batch.speech, batch.lengths, batch.texts)
+
+    decode_data_dir_to_jsonl(args.data_dir, args.batch_size, args.out, respond)
     mark_done(marker, stamp)
     logging.info(f"wrote {args.out}")
 

@@ -74,8 +74,6 @@ import torch
 
 from lad.log import setup_logging
 
-logger = logging.getLogger(__name__)
-
 PathLike = Union[str, os.PathLike]
 
 SUPPORTED_BINARY_VERSIONS = range(1, 7)
@@ -340,14 +338,14 @@ def _dims(v: _Variables) -> dict[str, int]:
         dims["max_source_positions"] = v.shape("encoder/position_encodings/encodings")[0]
     else:
         dims["max_source_positions"] = 1500  # 30 s of 10 ms frames after the stride-2 conv
-        logger.warning("no encoder/position_encodings: assuming max_source_positions 1500")
+        logging.warning("no encoder/position_encodings: assuming max_source_positions 1500")
     for side in ("encoder", "decoder"):
         name = f"{side}/num_heads"
         if name in v:
             heads = v.scalar(name)
         else:  # every Whisper size uses 64-dimensional heads
             heads = d_model // 64
-            logger.warning(f"no {name} in the model: assuming d_model / 64 = {heads} heads")
+            logging.warning(f"no {name} in the model: assuming d_model / 64 = {heads} heads")
         if heads <= 0 or d_model % heads:
             raise ValueError(f"{name} = {heads} does not divide d_model {d_model}")
         dims[f"{side}_attention_heads"] = heads
@@ -364,7 +362,7 @@ def _check_attributes(v: _Variables) -> str:
             raise ValueError(f"{name} = {v.arrays[name]}, a Whisper model has {expected}")
     for name in INFORMATIONAL_SCALARS:
         if name in v:
-            logger.debug(f"{name} = {v.scalar(name)} (not used by transformers)")
+            logging.debug(f"{name} = {v.scalar(name)} (not used by transformers)")
     return CT2_ACTIVATIONS[activation]
 
 
@@ -446,14 +444,14 @@ def _map_state_dict(v: _Variables, dims: dict[str, int], source: Path) -> dict[s
             if target is not None:
                 sd[target] = block
             elif np.any(block):
-                logger.warning(
+                logging.warning(
                     f"{name}: key bias is not zero (max |b| {np.abs(block).max():.3g}); HF "
                     "k_proj has none. Dropped: it only shifts each query's scores by a constant."
                 )
     positions = "model.encoder.embed_positions.weight"
     if has_positions:
         diff = float(np.abs(sd[positions] - sinusoids(*sd[positions].shape)).max())
-        logger.info(f"encoder position table: max |stored - sinusoids| = {diff:.2e}")
+        logging.info(f"encoder position table: max |stored - sinusoids| = {diff:.2e}")
     else:
         sd[positions] = sinusoids(dims["max_source_positions"], d)
     if "proj_out.weight" not in sd:  # no separate output projection: the embeddings are the head
@@ -656,7 +654,7 @@ def convert_ct2_whisper(
     parts = [Path(p) for p in model_bin_parts]
     tokenizer_json, out_dir = Path(tokenizer_json), Path(out_dir)
     spec, revision, variables, aliases = read_ct2_model(parts)
-    logger.info(
+    logging.info(
         f"read {spec} revision {revision}: {len(variables)} variables, {len(aliases)} aliases, "
         f"{sum(a.nbytes for a in variables.values()) / 2**20:.0f} MiB, "
         f"dtypes {sorted({str(a.dtype) for a in variables.values()})}"
@@ -725,7 +723,7 @@ def convert_ct2_whisper(
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
-    logger.info(
+    logging.info(
         f"converted {parts[0].name} -> {out_dir} ({dims['d_model']} d_model, "
         f"{dims['encoder_layers']}+{dims['decoder_layers']} layers, "
         f"{dims['encoder_attention_heads']} heads, vocab {dims['vocab_size']}) "

@@ -57,9 +57,6 @@ COLUMNS = (
 )  # fmt: skip
 
 
-logger = logging.getLogger(__name__)
-
-
 @dataclass(frozen=True)
 class Row:
     lineno: int
@@ -147,7 +144,7 @@ def extract_wavs(tarball: Path, dst: Path, needed: set[str]) -> None:
     """Extract the members of ``tarball`` whose base name is in ``needed`` into ``dst``
     (flat), once: via ``<dst>.tmp`` then a rename; a no-op when ``dst`` exists."""
     if dst.is_dir():
-        logger.info(f"{dst}: already extracted from {tarball}")
+        logging.info(f"{dst}: already extracted from {tarball}")
         return
     tmp = dst.with_name(dst.name + ".tmp")
     if tmp.exists():
@@ -168,7 +165,7 @@ def extract_wavs(tarball: Path, dst: Path, needed: set[str]) -> None:
             tar.extract(member.replace(name=name), tmp, filter="data")
             extracted.add(name)
     tmp.rename(dst)
-    logger.info(f"{tarball}: extracted {len(extracted)} of {len(needed)} wav files to {dst}")
+    logging.info(f"{tarball}: extracted {len(extracted)} of {len(needed)} wav files to {dst}")
 
 
 def audio_folder(root: Path, split: str, needed: set[str], extract_dir: Optional[Path]) -> Path:

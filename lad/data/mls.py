@@ -50,8 +50,6 @@ AUDIO_SUFFIXES = (".flac", ".opus")  # in order of preference
 
 _ID = re.compile(r"^(?P<spk>[0-9]+)_(?P<book>[0-9]+)_(?P<seg>[0-9]+)$")
 
-logger = logging.getLogger(__name__)
-
 
 @dataclass(frozen=True)
 class Row:
@@ -91,14 +89,14 @@ def download_release(folder: Path) -> None:
     tmp = corpus_root / f"{name}.tmp"
     corpus_root.mkdir(parents=True, exist_ok=True)
     if not tarball.is_file():
-        logger.info(f"downloading {url} -> {tarball} (interrupted: run again to resume)")
+        logging.info(f"downloading {url} -> {tarball} (interrupted: run again to resume)")
         part = f"{tarball}.part"
         if shutil.which("wget"):
             subprocess.run(["wget", "-c", "-O", part, url], check=True)
         else:
             subprocess.run(["curl", "-fL", "-C", "-", "-o", part, url], check=True)
         Path(part).rename(tarball)
-    logger.info(f"extracting {tarball}")
+    logging.info(f"extracting {tarball}")
     shutil.rmtree(tmp, ignore_errors=True)
     tmp.mkdir()
     subprocess.run(["tar", "-xzf", str(tarball), "-C", str(tmp)], check=True)
@@ -106,7 +104,7 @@ def download_release(folder: Path) -> None:
         raise RuntimeError(f"{tarball} holds no {name}/")
     (tmp / name).rename(folder)
     shutil.rmtree(tmp)
-    logger.info(f"{folder} ready; {tarball} may be deleted")
+    logging.info(f"{folder} ready; {tarball} may be deleted")
 
 
 def not_found_help(corpus_root: Path, missing: Mapping[str, Path]) -> str:
@@ -185,7 +183,7 @@ def select_subset(
     """The rows listed in ``handles`` (and all malformed rows); warns about unknown handles."""
     unknown = handles - {e.mls_id for e in entries if isinstance(e, Row)}
     if unknown:
-        logger.warning(
+        logging.warning(
             f"{transcripts}: {len(unknown)} of {len(handles)} subset handles are not in it, "
             f"e.g. {sorted(unknown)[:3]}"
         )
