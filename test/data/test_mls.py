@@ -150,7 +150,7 @@ def make_limited_supervision(root: Path) -> None:
 def test_limited_supervision_restricts_train_only(tmp_path, caplog, subset, kept, skipped):
     root = tmp_path / "mls_german"
     make_limited_supervision(root)
-    with caplog.at_level(logging.WARNING, logger="lad.data.mls"):
+    with caplog.at_level(logging.WARNING):
         splits, _ = prepare(root, subset=subset)
     assert [u.utt_id for u in splits["train"].utts] == [f"mls_de_{TRAIN_IDS[k]}" for k in kept]
     assert [u.utt_id for u in splits["dev"].utts] == ["mls_de_9_9_000009"]
