@@ -2,8 +2,9 @@
 # mini: LAD on a synthetic six-language ASR corpus (espeak-ng, offline), small real models.
 #   --scale mini (default): whisper-base + SmolLM2-135M-Instruct (tools/models, prepared
 #                           by tools/setup.sh), 160/20/30 utterances per language
-#   --scale mini_long:      the same models and test set, 5x the training speech
-#                           (800 utterances per language, 4.9 h) and 6 epochs (conf/mini)
+#   --scale mini_long:      conf/mini's models, settings and test set with 5x the training
+#                           speech (800 utterances per language, 4.9 h) and 5x the updates
+#                           (1,800 of 8 utterances, validated every 300): the same 3 passes
 #   --scale tiny:           tiny random backbones and a handful of utterances (CI)
 # Compare systems with --systems "ml_diva lad_hard lad_soft".
 set -euo pipefail
@@ -24,7 +25,7 @@ conf_scale="${scale}"
 extra=()
 if [ "${scale}" = mini_long ]; then  # conf/mini's configs, trained longer on more data
     conf_scale=mini
-    extra=(--train_args "--max_epoch 6")
+    extra=(--train_args "--num_iters_per_epoch 300 --max_epoch 6")
 fi
 
 ./lad.sh --langs "${langs}" --local_data_opts "${sizes}" --feats_type whisper \
