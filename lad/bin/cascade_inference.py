@@ -36,6 +36,7 @@ from lad.asr import AbsASR, build_asr, resolve_spec
 from lad.cascade import Cascade, asr_scores
 from lad.data.files import read_jsonl, write_json, write_text
 from lad.data.stamps import file_marker, fingerprint, is_done, mark_done
+from lad.eval.fidelity import asr_scores_path
 from lad.inference import TextLLM, add_decode_options, decode_data_dir_to_jsonl
 from lad.log import setup_logging
 from lad.model.backbones import load_llm
@@ -99,7 +100,7 @@ def decode_data_dir(args) -> None:
     spec = asr_spec(args.asr_config, args.language)
     llm_conf = llm_spec(args)
     marker = file_marker(args.out)
-    scores_path = args.out.parent / "asr_scores.json"
+    scores_path = asr_scores_path(args.out.parent)
     config = config_path(args.out)
     stamp = run_stamp(args, spec, llm_conf)
     outputs = (args.out, scores_path, config)

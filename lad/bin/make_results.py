@@ -29,6 +29,7 @@ import yaml
 
 from lad.data.files import read_jsonl, write_text
 from lad.eval.environment import environment
+from lad.eval.fidelity import decode_dir, responses_path, scores_path
 from lad.eval.stats import (
     HIGHER_IS_BETTER,
     Comparison,
@@ -60,7 +61,7 @@ Runs = dict[str, list[Path]]  # system -> its exp dirs (one per seed)
 
 def find_systems(expdir: Path) -> Runs:
     """Systems with a scores.json, seed dirs <system>_seed<N> grouped under <system>."""
-    dirs = sorted({p.parents[2] for p in expdir.glob("*/decode_*/score/scores.json")})
+    dirs = sorted({d.parent for d in expdir.glob("*/decode_*") if scores_path(d).is_file()})
     runs: Runs = {}
     for d in dirs:
         m = SEED_DIR.match(d.name)
@@ -183,7 +184,7 @@ def load_responses(exps: list[Path], dset: str) -> Optional[list[dict]]:
     """Stage-8 records of all seeds of a system, each tagged with its run (``seed``)."""
     records = []
     for exp in exps:
-        path = exp / f"decode_{dset}" / "responses.jsonl"
+        path = responses_path(decode_dir(exp, dset))
         if not path.is_file():
             return None
         required = ("utt_id", "lang", "response", "l_out", "kl", "top1_agree")
@@ -232,7 +233,7 @@ def decisions(
     if baseline is None:
         logging.warning(f"{dset}: {BASELINE} has no responses.jsonl of every seed: no comparison")
         return []
-    text_path = expdir / "text_llm" / f"decode_{dset}" / "responses.jsonl"
+    text_path = responses_path(decode_dir(expdir / "text_llm", dset))
     text = None
     if text_path.is_file():
         text = {r["utt_id"]: r["response"] for r in read_jsonl(text_path, ("utt_id", "response"))}
@@ -278,7 +279,7 @@ def results(expdir: Path, test_sets: list[str], n_boot: int = 1000) -> str:
     for dset in test_sets:
         scores: dict[str, list[dict]] = {}
         for name, exps in runs.items():
-            paths = [exp / f"decode_{dset}" / "score" / "scores.json" for exp in exps]
+            paths = [scores_path(decode_dir(exp, dset)) for exp in exps]
             found = [json.loads(p.read_text(encoding="utf-8")) for p in paths if p.is_file()]
             if found:
                 scores[name] = found

@@ -19,7 +19,16 @@ from typing import Optional
 from lad.data.files import read_jsonl, write_json
 from lad.data.kaldi import write_kaldi_file
 from lad.data.preprocessor import read_lang_list
-from lad.eval.fidelity import METRICS, confusion, plot_confusion, score
+from lad.eval.fidelity import (
+    METRICS,
+    asr_scores_path,
+    confusion,
+    plot_confusion,
+    responses_path,
+    score,
+    score_dir,
+    scores_path,
+)
 from lad.log import setup_logging
 
 
@@ -45,17 +54,17 @@ def main(argv: Optional[list[str]] = None) -> None:
     args = get_parser().parse_args(argv)
     setup_logging()
     required = ("utt_id", "lang", "response", "l_out", "kl", "top1_agree")
-    records = read_jsonl(args.decode_dir / "responses.jsonl", required)
+    records = read_jsonl(responses_path(args.decode_dir), required)
     text_records = read_jsonl(args.text_responses, ("utt_id", "response"))
     scores = score(records, text_records)
-    asr = args.decode_dir / "asr_scores.json"  # the cascade's ASR: CER and WER per language
+    asr = asr_scores_path(args.decode_dir)  # the cascade's ASR: CER and WER per language
     if asr.is_file():
         asr_scores = json.loads(asr.read_text(encoding="utf-8"))
         for lang, m in [*scores["langs"].items(), ("avg", scores["avg"])]:
             source = asr_scores["avg"] if lang == "avg" else asr_scores["langs"].get(lang, {})
             m.update(cer=source.get("cer"), wer=source.get("wer"))
-    out = args.decode_dir / "score"
-    write_json(out / "scores.json", scores)
+    out = score_dir(args.decode_dir)
+    write_json(scores_path(args.decode_dir), scores)
     if any("gate" in r for r in records):
         langs = read_lang_list(args.lang_list)
         matrix = confusion(records, langs)

@@ -29,6 +29,29 @@ from sacrebleu.metrics import CHRF
 METRICS = ("l_out", "kl", "top1", "chrf", "lid", "diversity", "q2t")
 
 
+# The layout of a stage-8 decode directory, <exp>/decode_<set>/: lad_inference and
+# cascade_inference write it, score_fidelity scores it, make_results reads it.
+def decode_dir(exp: Path, dset: str) -> Path:
+    return Path(exp) / f"decode_{dset}"
+
+
+def responses_path(decode: Path) -> Path:
+    return Path(decode) / "responses.jsonl"
+
+
+def asr_scores_path(decode: Path) -> Path:
+    """The cascade's CER and WER per language."""
+    return Path(decode) / "asr_scores.json"
+
+
+def score_dir(decode: Path) -> Path:
+    return Path(decode) / "score"
+
+
+def scores_path(decode: Path) -> Path:
+    return score_dir(decode) / "scores.json"
+
+
 def diversity(responses: list[str]) -> float:
     """100 x distinct responses / responses."""
     return 100.0 * len(set(responses)) / len(responses)
