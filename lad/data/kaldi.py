@@ -13,6 +13,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Union
 
+from lad.data.langcodes import to_iso639_1
+
 REQUIRED_FILES = ("wav.scp", "text", "utt2spk", "spk2utt", "utt2lang")
 
 
@@ -32,9 +34,15 @@ def read_kaldi_file(path: Union[str, Path], allow_empty: bool = False) -> dict[s
     """
     path = Path(path)
     out: dict[str, str] = {}
-    with path.open(encoding="utf-8") as f:
-        for lineno, line in enumerate(f, 1):
-            line = line.rstrip("\n")
+    with path.open("rb") as f:
+        for lineno, raw in enumerate(f, 1):
+            try:
+                line = raw.decode("utf-8").rstrip("\n")
+            except UnicodeDecodeError as e:
+                msg = f"{path}:{lineno}: not UTF-8 ({e.reason} at byte {e.start})"
+                raise ValueError(msg) from None
+            if "\r" in line:
+                raise ValueError(f"{path}:{lineno}: a carriage return (CRLF file?) in {line!r}")
             key, _, value = line.partition(" ")
             if not key or (not value.strip() and not allow_empty):
                 raise ValueError(f"{path}:{lineno}: expected '<key> <value>', got {line!r}")
@@ -86,8 +94,12 @@ def read_data_dir(data_dir: Union[str, Path]) -> list[Utterance]:
     return [Utterance(u, wav[u], text[u], spk[u], lang[u]) for u in wav]
 
 
-def validate_data_dir(data_dir: Union[str, Path]) -> int:
-    """Check a data directory; return the number of utterances or raise naming the problem."""
+def validate_data_dir(data_dir: Union[str, Path], allow_empty_text: bool = True) -> int:
+    """Check a data directory; return the number of utterances or raise naming the problem
+    (the file, and the line where there is one): the five files exist, are UTF-8 without
+    carriage returns, sorted, with unique ids; the same ids in wav.scp, text, utt2spk and
+    utt2lang; spk2utt matches utt2spk; every language an ISO 639-1 (or 639-3) code; no tab
+    in a transcript; with allow_empty_text=False, no empty or blank transcript."""
     data_dir = Path(data_dir)
     missing = [n for n in REQUIRED_FILES if not (data_dir / n).is_file()]
     if missing:
@@ -111,4 +123,24 @@ def validate_data_dir(data_dir: Union[str, Path]) -> int:
         utt2spk_inv[spk].add(utt)
     if spk2utt != dict(utt2spk_inv):
         raise ValueError(f"{data_dir / 'spk2utt'}: does not match utt2spk")
+    # keys are sorted and unique, one per line: line number = position + 1
+    for lineno, (utt, lang) in enumerate(tables["utt2lang"].items(), 1):
+        if not is_language_code(lang):
+            raise ValueError(
+                f"{data_dir / 'utt2lang'}:{lineno}: {utt}: {lang!r} is not an ISO 639-1 or "
+                f"639-3 code (lad.data.langcodes.to_iso639_1 maps names and locales to one)"
+            )
+    for lineno, (utt, text) in enumerate(tables["text"].items(), 1):
+        if "\t" in text:
+            raise ValueError(f"{data_dir / 'text'}:{lineno}: {utt}: a tab in the transcript")
+        if not allow_empty_text and not text.strip():
+            raise ValueError(f"{data_dir / 'text'}:{lineno}: {utt}: empty transcript")
     return len(utt_ids)
+
+
+def is_language_code(lang: str) -> bool:
+    """A code as utt2lang holds it: what to_iso639_1 maps it to, unchanged."""
+    try:
+        return to_iso639_1(lang) == lang
+    except ValueError:
+        return False

@@ -15,6 +15,9 @@
 set -euo pipefail
 
 log() { echo "$(date '+%Y-%m-%dT%H:%M:%S') (lad.sh:${BASH_LINENO[0]}) $*" >&2; }
+validate() {  # validate <data dir>...: stop with lad.bin.validate_data_dir's message
+    python -m lad.bin.validate_data_dir "$@" >&2 || { log "invalid data directory (above)"; exit 1; }
+}
 logged() {  # logged <log file> <command...>: append the output to the log; on failure show its end
     local logfile="$1"; shift
     if ! "$@" >> "${logfile}" 2>&1; then
@@ -102,6 +105,13 @@ if [ "${stage}" -le 1 ] && [ "${stop_stage}" -ge 1 ]; then
     log "Stage 1: data preparation -> ${datadir}"
     # shellcheck disable=SC2086
     local/data.sh --langs "${langs}" --out "${datadir}" ${local_data_opts}
+    made=()
+    for l in "${langs_arr[@]}"; do
+        for split in train dev test; do
+            if [ -d "${datadir}/${split}_${l}" ]; then made+=("${datadir}/${split}_${l}"); fi
+        done
+    done
+    validate "${made[@]}"
 fi
 
 if [ "${stage}" -le 2 ] && [ "${stop_stage}" -ge 2 ]; then
@@ -134,6 +144,7 @@ if [ "${stage}" -le 2 ] && [ "${stop_stage}" -ge 2 ]; then
         fi
     done
     printf '%s\n' "${langs_arr[@]}" > "${datadir}/lang_list"
+    validate "${datadir}/${train_set}" "${datadir}/${valid_set}" "${test_sets_arr[@]/#/${datadir}/}"
 fi
 
 if [ "${stage}" -le 3 ] && [ "${stop_stage}" -ge 3 ]; then
@@ -142,6 +153,8 @@ if [ "${stage}" -le 3 ] && [ "${stop_stage}" -ge 3 ]; then
         python -m lad.bin.format_data --src "${datadir}/${dset}" --dst "${dumpdir}/raw/${dset}" \
             --nj "${nj}" --min_sec "${min_sec}" --max_sec "${max_sec}"
     done
+    validate "${dumpdir}/raw/${train_set}" "${dumpdir}/raw/${valid_set}" \
+        "${test_sets_arr[@]/#/${dumpdir}/raw/}"
 fi
 
 if [ "${feats_type}" = whisper ]; then
