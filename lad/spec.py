@@ -74,13 +74,9 @@ def check_spec(
 
 
 def build_from_spec(
-    spec: Any,
-    registry: Mapping[str, Callable],
-    what: str,
-    source: Optional[str] = None,
-    key: str = "type",
-    default: Optional[str] = None,
+    spec: Any, registry: Mapping[str, Callable], what: str, *args: Any, **kw: Any
 ) -> Any:
-    """The component ``spec`` describes (see ``check_spec``), built by its kind's builder."""
-    _, builder, kwargs = check_spec(spec, registry, what, source, key, default)
+    """The component ``spec`` describes, built by its kind's builder; the other arguments
+    (source, key, default) are ``check_spec``'s."""
+    _, builder, kwargs = check_spec(spec, registry, what, *args, **kw)
     return builder(**kwargs)
