@@ -12,11 +12,9 @@ L_OUT) and next-token distributions (KL(p_text || p_speech), top-1 agreement).
 
 from __future__ import annotations
 
-import json
 import logging
-import os
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Container, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Optional
@@ -28,6 +26,7 @@ from transformers import PreTrainedModel, PreTrainedTokenizerBase
 
 from lad import packed
 from lad.data.audio import read_audio, to_mono_16k
+from lad.data.files import JsonlProgress, progress_path
 from lad.data.kaldi import read_kaldi_file
 from lad.model.frozen_llm import FrozenLLM
 from lad.model.lad_model import LADModel
@@ -231,8 +230,9 @@ def pad_speech(arrays: list[np.ndarray]) -> tuple[torch.Tensor, torch.Tensor]:
     return speech, lengths
 
 
-def iterate_data_dir(data_dir: Path, batch_size: int) -> Iterator[Batch]:
-    """Batches of a stage-3 (wav.scp) or stage-4 (feats.scp) directory with text, utt2lang."""
+def iterate_data_dir(data_dir: Path, batch_size: int, skip: Container[str] = ()) -> Iterator[Batch]:
+    """Batches of a stage-3 (wav.scp) or stage-4 (feats.scp) directory with text, utt2lang;
+    a batch whose utterances are all in ``skip`` is passed over without reading its speech."""
     feats = (data_dir / "feats.scp").is_file()
     scp = read_kaldi_file(data_dir / ("feats.scp" if feats else "wav.scp"))
     text = read_kaldi_file(data_dir / "text")
@@ -243,28 +243,40 @@ def iterate_data_dir(data_dir: Path, batch_size: int) -> Iterator[Batch]:
     utts = list(scp)
     for start in range(0, len(utts), batch_size):
         ids = utts[start : start + batch_size]
+        if all(u in skip for u in ids):
+            continue
         speech, lengths = pad_speech([load_speech(scp[u], feats) for u in ids])
         yield Batch(ids, speech, lengths, [text[u] for u in ids], [lang[u] for u in ids])
 
 
 def decode_data_dir_to_jsonl(
-    data_dir: Path, batch_size: int, out: Path, respond: Callable[[Batch], list[dict]]
+    data_dir: Path,
+    batch_size: int,
+    out: Path,
+    respond: Callable[[Batch], list[dict]],
+    stamp: str,
 ) -> None:
     """Stage 8's loop: ``respond`` to every batch of ``data_dir`` and write one json line per
-    utterance (utt_id, lang, text, then what respond returned) to ``out``, atomically (a
-    temporary file renamed at the end), logging progress."""
-    total = len((data_dir / "text").read_text(encoding="utf-8").splitlines())
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = out.with_name(out.name + ".tmp")
-    start, done = time.time(), 0
-    with tmp.open("w", encoding="utf-8") as f:
-        for batch in iterate_data_dir(data_dir, batch_size):
-            results = respond(batch)
+    utterance (utt_id, lang, text, then what respond returned) to ``out``, atomically, logging
+    progress. Each batch's lines go to ``out``'s progress file as they are made; a killed run
+    started again with the same ``stamp`` (inputs and options) continues after the batches it
+    finished, with the same batches, so its output equals an uninterrupted run's."""
+    progress = JsonlProgress(progress_path(out), f"{stamp} batch_size={batch_size}")
+    done = {r["utt_id"]: r for r in progress.records}
+    total = len(read_kaldi_file(data_dir / "text"))
+    start, new = time.time(), 0
+    for batch in iterate_data_dir(data_dir, batch_size, skip=done):
+        results = respond(batch)
+        records = [
+            dict(utt_id=utt, lang=lang, text=text, **res)
             for utt, lang, text, res in zip(
                 batch.utt_ids, batch.langs, batch.texts, results, strict=True
-            ):
-                record = dict(utt_id=utt, lang=lang, text=text, **res)
-                f.write(json.dumps(record, ensure_ascii=False) + "\n")
-            done += len(batch.utt_ids)
-            logging.info(f"{done}/{total} utterances ({done / (time.time() - start):.2f}/s)")
-    os.replace(tmp, out)
+            )
+            if utt not in done
+        ]
+        progress.append(records)
+        done.update((r["utt_id"], r) for r in records)
+        new += len(records)
+        rate = new / (time.time() - start)
+        logging.info(f"{len(done)}/{total} utterances ({rate:.2f}/s)")
+    progress.finish(out, [done[u] for u in read_kaldi_file(data_dir / "text") if u in done])

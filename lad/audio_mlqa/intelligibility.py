@@ -20,7 +20,7 @@ import os
 import time
 import unicodedata
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Container, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Optional
@@ -32,6 +32,7 @@ import yaml
 
 from lad.audio_mlqa.manifest import read_manifest, write_manifest
 from lad.data.audio import SAMPLE_RATE
+from lad.data.files import JsonlProgress, progress_path
 from lad.data.stamps import file_marker, is_done, mark_done
 
 CHARACTER_LANGS = frozenset({"zh"})  # scored on characters: spaces removed, WER == CER
@@ -97,27 +98,33 @@ def load_wave(path: str) -> np.ndarray:
     return wave.mean(axis=1) if wave.ndim == 2 else wave
 
 
-def check_items(
-    items: Sequence[dict], asr, max_cer: float, batch_size: int = 16
-) -> tuple[list[dict], list[Edits]]:
-    """Transcribe every item's audio with ``asr`` (lad.asr.AbsASR); returns the items with
-    "asr", "cer", "wer" and "flagged" added, and the edit counts, in order."""
-    out: list[dict] = []
-    edits: list[Edits] = []
-    start = time.perf_counter()
+def transcribe_batches(
+    items: Sequence[dict], asr, batch_size: int = 16, skip: Container[tuple[str, str]] = ()
+) -> Iterator[list[dict]]:
+    """{lang, id, asr} per item (``asr``: a lad.asr.AbsASR), one list per batch of
+    ``batch_size`` items, in order; a batch whose (lang, id) keys are all in ``skip`` is passed
+    over."""
+    start, n = time.perf_counter(), 0
     for b in range(0, len(items), batch_size):
         batch = items[b : b + batch_size]
+        if all((item["lang"], item["id"]) in skip for item in batch):
+            continue
         waves = [load_wave(item["audio"]) for item in batch]
         hyps = asr.transcribe(waves, [item["lang"] for item in batch])
         if len(hyps) != len(batch):
             raise RuntimeError(f"the ASR returned {len(hyps)} transcripts for {len(batch)} waves")
-        for item, hyp in zip(batch, hyps, strict=True):
-            e = count_edits(item["question"], hyp, item["lang"])
-            out.append({**item, "asr": hyp, "cer": e.cer, "wer": e.wer, "flagged": e.cer > max_cer})
-            edits.append(e)
-        elapsed = time.perf_counter() - start
-        logging.info(f"{len(out)}/{len(items)} items transcribed, {elapsed:.1f} s")
-    return out, edits
+        n += len(batch)
+        logging.info(f"{n} items transcribed, {time.perf_counter() - start:.1f} s")
+        yield [
+            dict(lang=item["lang"], id=item["id"], asr=hyp)
+            for item, hyp in zip(batch, hyps, strict=True)
+        ]
+
+
+def check_item(item: dict, hyp: str, max_cer: float) -> tuple[dict, Edits]:
+    """The item with "asr", "cer", "wer" and "flagged" added, and its edit counts."""
+    e = count_edits(item["question"], hyp, item["lang"])
+    return {**item, "asr": hyp, "cer": e.cer, "wer": e.wer, "flagged": e.cer > max_cer}, e
 
 
 def summarize(checked: Sequence[dict], edits: Sequence[Edits]) -> list[dict]:
@@ -199,8 +206,17 @@ def check_manifest(
     spec = yaml.safe_load(asr_config.read_text(encoding="utf-8"))
     if not isinstance(spec, dict) or "type" not in spec:
         raise ValueError(f"{asr_config}: expected a mapping with 'type' (the ASR spec)")
-    asr = load_asr(spec, str(asr_config))
-    checked, edits = check_items(items, asr, max_cer, batch_size)
+    progress = JsonlProgress(progress_path(out), f"{stamp} batch_size={batch_size}")
+    hyps = {(r["lang"], r["id"]): r["asr"] for r in progress.records}
+    if len(hyps) < len(items):  # else no ASR to load
+        asr = load_asr(spec, str(asr_config))
+        for records in transcribe_batches(items, asr, batch_size, skip=hyps):
+            records = [r for r in records if (r["lang"], r["id"]) not in hyps]
+            progress.append(records)
+            hyps.update(((r["lang"], r["id"]), r["asr"]) for r in records)
+    progress.close()
+    pairs = [check_item(item, hyps[(item["lang"], item["id"])], max_cer) for item in items]
+    checked, edits = [c for c, _ in pairs], [e for _, e in pairs]
 
     write_tsv(report, REPORT_COLUMNS, checked)
     summary = summary or summary_path(report)
@@ -208,6 +224,7 @@ def check_manifest(
     write_tsv(summary, SUMMARY_COLUMNS, rows)
     kept = [item for item in checked if not (drop and item["flagged"])]
     write_manifest(out, kept)
+    progress.path.unlink(missing_ok=True)
     for row in rows:
         logging.info(
             f"{row['lang']}: {row['items']} items, {row['flagged']} flagged "

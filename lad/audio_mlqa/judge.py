@@ -42,7 +42,7 @@ from typing import Any, Optional, Union
 
 import yaml
 
-from lad.data.files import read_jsonl, write_json, write_jsonl
+from lad.data.files import cut_torn_tail, progress_path, read_jsonl, write_json, write_jsonl
 from lad.spec import builder_keys, check_spec, expand_path
 
 PROMPT_FIELDS = ("question", "context", "references", "response")
@@ -478,11 +478,6 @@ def judged_path(system_dir: Path) -> Path:
     return Path(system_dir) / JUDGED
 
 
-def progress_path(out: Path) -> Path:
-    """Where the judged chunks of an unfinished run are appended."""
-    return out.with_name(out.name + ".progress")
-
-
 def summary_path(out: Path) -> Path:
     """judged.jsonl -> judged.summary.json (stage report reads it)."""
     return out.with_name(out.stem + ".summary.json")
@@ -580,6 +575,8 @@ def judge_answers(
 
     # 1. What earlier runs judged: out, then the newer progress file; only same-key records.
     progress = progress_path(out)
+    if cut_torn_tail(progress):
+        logging.warning(f"{progress}: cut a torn last line (a write interrupted by a kill)")
     keys = {(row["lang"], row["id"]): row["key"] for row in rows}
     done: dict[tuple[str, str], dict] = {}
     for r in read_records(out) + read_records(progress):

@@ -23,7 +23,7 @@ import json
 import logging
 import re
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Container, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Optional
@@ -31,7 +31,7 @@ from typing import Optional
 import yaml
 
 from lad import packed
-from lad.data.files import read_jsonl, write_jsonl
+from lad.data.files import JsonlProgress, progress_path, read_jsonl
 from lad.data.stamps import file_marker, is_done, mark_done
 from lad.model.prompts import PLACEHOLDER, ChatPrompt
 
@@ -163,15 +163,18 @@ def batches(items: list[dict], size: int) -> Iterator[list[dict]]:
         yield items[start : start + size]
 
 
-def answer_items(
+def answer_batches(
     system: System,
     items: list[dict],
     template: str,
     device: str = "cpu",
     batch_size: int = 4,
     max_new_tokens: int = 48,
-) -> list[dict]:
-    """{id, lang, response, answer} per item (and the cascade's transcript, asr), in order."""
+    skip: Container[tuple[str, str]] = (),
+) -> Iterator[list[dict]]:
+    """{id, lang, response, answer} per item (and the cascade's transcript, asr), one list
+    per batch of ``batch_size`` items, in order; a batch whose (lang, id) keys are all in
+    ``skip`` is passed over."""
     from lad.inference import SpeechLLM, TextLLM, load_model, load_speech, pad_speech
     from lad.model.backbones import load_llm
 
@@ -189,8 +192,10 @@ def answer_items(
 
             spec = yaml.safe_load(Path(system.asr_config).read_text(encoding="utf-8"))
             asr = build_asr(spec, str(system.asr_config))
-    out, start = [], time.time()
+    start, n = time.time(), 0
     for batch in batches(items, batch_size):
+        if all((it["lang"], it["id"]) in skip for it in batch):
+            continue
         prompts = [ChatPrompt(tokenizer, content=render(template, it)) for it in batch]
         extra: list[dict] = [{} for _ in batch]
         if system.kind == "text":
@@ -205,14 +210,13 @@ def answer_items(
             else:
                 speech, lengths = pad_speech(waves)
                 responses = speech_llm.respond(speech, lengths, prompts)
-        for it, response, more in zip(batch, responses, extra, strict=True):
-            out.append(
-                dict(id=it["id"], lang=it["lang"], response=response,
-                     answer=extract_answer(response), **more)
-            )  # fmt: skip
-        rate = len(out) / (time.time() - start)
-        logging.info(f"{system.name}: {len(out)}/{len(items)} items ({rate:.2f}/s)")
-    return out
+        n += len(batch)
+        logging.info(f"{system.name}: {n} items answered ({n / (time.time() - start):.2f}/s)")
+        yield [
+            dict(id=it["id"], lang=it["lang"], response=response,
+                 answer=extract_answer(response), **more)
+            for it, response, more in zip(batch, responses, extra, strict=True)
+        ]  # fmt: skip
 
 
 def answer_manifest(
@@ -224,7 +228,8 @@ def answer_manifest(
     batch_size: int = 4,
     max_new_tokens: int = 48,
 ) -> None:
-    """Write ``out`` (answers.jsonl) for every item of ``manifest``; skipped when up to date."""
+    """Write ``out`` (answers.jsonl) for every item of ``manifest``; skipped when up to date.
+    A killed run started again with the same inputs continues after the batches it answered."""
     required = ("id", "lang", "context", "question") + (("audio",) if system.kind != "text" else ())
     items = read_jsonl(manifest, required)
     marker = file_marker(out)
@@ -233,6 +238,17 @@ def answer_manifest(
         logging.info(f"{out} is up to date")
         return
     template = Path(prompt).read_text(encoding="utf-8").strip()
-    write_jsonl(out, answer_items(system, items, template, device, batch_size, max_new_tokens))
+    progress = JsonlProgress(progress_path(out), f"{stamp} batch_size={batch_size}")
+    done = {(r["lang"], r["id"]): r for r in progress.records}
+    if done:
+        logging.info(f"{system.name}: {len(done)}/{len(items)} items answered before")
+    batches_left = answer_batches(
+        system, items, template, device, batch_size, max_new_tokens, skip=done
+    )
+    for records in batches_left if len(done) < len(items) else ():  # no model loaded if none
+        records = [r for r in records if (r["lang"], r["id"]) not in done]
+        progress.append(records)
+        done.update(((r["lang"], r["id"]), r) for r in records)
+    progress.finish(out, [done[(it["lang"], it["id"])] for it in items])
     mark_done(marker, stamp)
     logging.info(f"wrote {out} ({len(items)} items)")

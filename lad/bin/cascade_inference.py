@@ -118,7 +118,7 @@ def decode_data_dir(args) -> None:
         waves = [w[:n].numpy() for w, n in zip(batch.speech, lengths, strict=True)]  # (S_i,)
         return cascade.run(waves, batch.langs, batch.texts)
 
-    decode_data_dir_to_jsonl(args.data_dir, args.batch_size, args.out, respond)
+    decode_data_dir_to_jsonl(args.data_dir, args.batch_size, args.out, respond, stamp)
     scores = asr_scores(read_jsonl(args.out, ("lang", "text", "asr_text")))
     write_json(scores_path, scores)
     system = dict(asr=spec, llm=llm_conf, language=args.language)

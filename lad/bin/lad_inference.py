@@ -85,7 +85,7 @@ def decode_data_dir(args, model_file: Optional[Path]) -> None:
             return [dict(response=r) for r in responder.respond(batch.texts)]
         return responder.compare(batch.speech, batch.lengths, batch.texts)
 
-    decode_data_dir_to_jsonl(args.data_dir, args.batch_size, args.out, respond)
+    decode_data_dir_to_jsonl(args.data_dir, args.batch_size, args.out, respond, stamp)
     mark_done(marker, stamp)
     logging.info(f"wrote {args.out}")
 

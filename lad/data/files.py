@@ -1,9 +1,10 @@
-"""Files written atomically (temporary name, then rename) and jsonl files (one JSON object
-per line) read with errors naming the file and line."""
+"""Files written atomically (temporary name, then rename), jsonl files (one JSON object per
+line) read with errors naming the file and line, and the progress files of resumable loops."""
 
 from __future__ import annotations
 
 import json
+import logging
 import os
 from collections.abc import Iterable
 from pathlib import Path
@@ -42,3 +43,95 @@ def read_jsonl(path: Union[str, Path], required: tuple[str, ...] = ()) -> list[d
 
 def write_jsonl(path: Union[str, Path], records: Iterable[dict]) -> None:
     write_text(path, "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records))
+
+
+class JsonlProgress:
+    """The finished records of a long loop (decoding, answering, checking), appended to
+    ``path`` as they are made, so that a killed run continues where it stopped.
+
+    The file's first line is ``{"fingerprint": ...}`` (the run's stamp: inputs and options). On
+    opening, a file written under another fingerprint is discarded, and bytes after the last
+    complete line (a write torn by a kill) are cut off and never parsed as a result; both are
+    logged. ``records`` holds what an earlier run finished. ``append`` writes whole lines,
+    flushed and fsynced; ``finish`` writes ``out`` atomically and removes the progress file.
+    """
+
+    def __init__(self, path: Union[str, Path], fingerprint: str):
+        self.path, self.fingerprint = Path(path), fingerprint
+        self._file = None
+        self.records = self._read()
+
+    def _header(self) -> bytes:
+        return (json.dumps({"fingerprint": self.fingerprint}) + "\n").encode()
+
+    def _read(self) -> list[dict]:
+        if not self.path.is_file():
+            return []
+        data = self.path.read_bytes()
+        header = self._header()
+        if not data.startswith(header):
+            logging.info(f"{self.path}: from a run with other inputs or options; starting over")
+            self.path.unlink()
+            return []
+        records, end = [], len(header)
+        for line in data[end:].split(b"\n")[:-1]:  # the last piece has no newline: torn or empty
+            try:
+                record = json.loads(line)
+            except (json.JSONDecodeError, UnicodeDecodeError):
+                break
+            if not isinstance(record, dict):
+                break
+            records.append(record)
+            end += len(line) + 1
+        if end < len(data):
+            logging.warning(
+                f"{self.path}: cut {len(data) - end} bytes after the last complete line "
+                "(a write interrupted by a kill)"
+            )
+            with self.path.open("r+b") as f:
+                f.truncate(end)
+        if records:
+            logging.info(f"{self.path}: resuming after {len(records)} finished records")
+        return records
+
+    def append(self, records: Iterable[dict]) -> None:
+        if self._file is None:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            self._file = self.path.open("ab")
+            if self._file.tell() == 0:
+                self._file.write(self._header())
+        lines = "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records)
+        self._file.write(lines.encode("utf-8"))
+        self._file.flush()
+        os.fsync(self._file.fileno())
+
+    def close(self) -> None:
+        if self._file is not None:
+            self._file.close()
+            self._file = None
+
+    def finish(self, out: Union[str, Path], records: Iterable[dict]) -> None:
+        """Write ``records`` (the loop's whole result, in order) to ``out``; remove the progress."""
+        self.close()
+        write_jsonl(out, records)
+        self.path.unlink(missing_ok=True)
+
+
+def cut_torn_tail(path: Union[str, Path]) -> int:
+    """Cut what follows the last newline of ``path`` (a line torn by a kill, never a result),
+    so that lines appended later start on a line of their own; returns the bytes cut."""
+    path = Path(path)
+    if not path.is_file():
+        return 0
+    data = path.read_bytes()
+    end = data.rfind(b"\n") + 1
+    if end < len(data):
+        with path.open("r+b") as f:
+            f.truncate(end)
+    return len(data) - end
+
+
+def progress_path(out: Union[str, Path]) -> Path:
+    """Where the finished records of an unfinished ``out`` are kept."""
+    out = Path(out)
+    return out.with_name(out.name + ".progress")

@@ -421,7 +421,7 @@ def test_judge_cli_resumes_from_progress(server, tmp_path, caplog):
     assert server.state["calls"]["noscore"] == calls["noscore"] + 1
     assert out.read_text().splitlines()[0] == line
     assert [json.loads(x)["score"] for x in out.read_text().splitlines()] == [4, 3]
-    assert "skipped 1 unreadable lines" in caplog.text
+    assert "cut a torn last line" in caplog.text
     assert not progress_path(out).exists()
 
 

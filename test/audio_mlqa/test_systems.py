@@ -1,5 +1,6 @@
 """The answering systems (lad.audio_mlqa.systems): answer extraction, the prompt, the registry."""
 
+import logging
 from pathlib import Path
 
 import pytest
@@ -102,3 +103,59 @@ def test_systems_entry_point_prints_the_names(packed, tmp_path, capsys):
         systems_main(["--baselines", "text", "--llm_config", ""])
     assert e.value.code == 2
     assert "the baselines need --llm_config" in capsys.readouterr().err
+
+
+# --- answering: a killed run continues ----------------------------------------------------------
+
+
+def test_answer_manifest_killed_mid_file_continues(tmp_path, monkeypatch, caplog):
+    from lad.audio_mlqa import systems
+    from lad.data.files import progress_path, write_jsonl
+
+    items = [
+        dict(id=f"q{i}", lang=lang, context="c", question=f"question {i}")
+        for i, lang in enumerate(["en", "de", "en", "zh", "vi"])
+    ]
+    manifest, prompt = tmp_path / "manifest.jsonl", tmp_path / "prompt.txt"
+    write_jsonl(manifest, items)
+    prompt.write_text("{context}\n{question}\n")
+    llm_config = tmp_path / "llm.yaml"
+    llm_config.write_text("llm: x\n")
+    system = System("text_llm", "text", llm_config=llm_config)
+    answered: list[list[str]] = []
+
+    def fake_batches(system, items, template, device, batch_size, max_new_tokens, skip=()):
+        for start in range(0, len(items), batch_size):
+            batch = items[start : start + batch_size]
+            if all((it["lang"], it["id"]) in skip for it in batch):
+                continue
+            if len(answered) == kill_after:
+                raise KeyboardInterrupt  # as SIGKILL would stop it
+            answered.append([it["id"] for it in batch])
+            yield [dict(id=it["id"], lang=it["lang"], response=it["question"].upper(),
+                        answer=it["question"]) for it in batch]  # fmt: skip
+
+    monkeypatch.setattr(systems, "answer_batches", fake_batches)
+    out = tmp_path / "answers.jsonl"
+    kill_after = None
+    systems.answer_manifest(system, manifest, prompt, out, batch_size=2)
+    expected = out.read_text("utf-8")
+    assert answered == [["q0", "q1"], ["q2", "q3"], ["q4"]]
+
+    out.unlink()
+    (tmp_path / "answers.jsonl.done").unlink(missing_ok=True)
+    answered.clear()
+    kill_after = 2
+    with pytest.raises(KeyboardInterrupt):
+        systems.answer_manifest(system, manifest, prompt, out, batch_size=2)
+    assert not out.exists() and progress_path(out).exists()
+    with progress_path(out).open("ab") as f:
+        f.write(b'{"id": "q4", "lang": "vi", "resp')  # torn by the kill
+    answered.clear()
+    kill_after = None
+    with caplog.at_level(logging.INFO):
+        systems.answer_manifest(system, manifest, prompt, out, batch_size=2)
+    assert answered == [["q4"]]  # only the batch that was not finished
+    assert "4/5 items answered before" in caplog.text
+    assert out.read_text("utf-8") == expected
+    assert not progress_path(out).exists()

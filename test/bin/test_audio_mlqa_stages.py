@@ -13,6 +13,7 @@ import soundfile as sf
 from lad.audio_mlqa import intelligibility
 from lad.audio_mlqa.manifest import read_manifest, write_manifest
 from lad.bin.audio_mlqa import build, check, speak
+from lad.data.files import progress_path
 from test.conftest import REPO
 from test.fixtures_mlqa import write_mlqa
 
@@ -225,6 +226,52 @@ def test_check(spoken, tmp_path, monkeypatch, caplog):
     run_stage(check, argv + ["--drop", "true"])
     assert [x["id"] for x in read_manifest(out)] == ["q0", "q1", "q2", "q4", "q6"]
     assert len(report.read_text("utf-8").splitlines()) == 8
+
+
+class KilledASR(StubASR):
+    """Transcribes ``calls`` batches, then dies as a killed job would."""
+
+    def __init__(self, transcripts: list[str], calls: int):
+        super().__init__(transcripts)
+        self.left = calls
+
+    def transcribe(self, waves, langs):
+        if self.left == 0:
+            raise KeyboardInterrupt
+        self.left -= 1
+        return super().transcribe(waves, langs)
+
+
+def test_check_killed_mid_file_continues_after_the_last_complete_line(
+    spoken, tmp_path, monkeypatch, caplog
+):
+    hyps = [hyp for *_, hyp in CASES]
+    asr_config = tmp_path / "asr.yaml"
+    asr_config.write_text("type: whisper\nmodel: /models/whisper-tiny\n")
+    out, report = tmp_path / "checked.jsonl", tmp_path / "check_report.tsv"
+    argv = ["--manifest", str(spoken), "--asr_config", str(asr_config), "--out", str(out)]
+    argv += ["--report", str(report), "--max_cer", "0.2", "--batch_size", "3"]
+    monkeypatch.setattr(intelligibility, "load_asr", lambda spec, source: StubASR(hyps))
+    run_stage(check, argv)
+    expected = out.read_text("utf-8"), report.read_text("utf-8")
+    out.unlink()
+    report.unlink()
+
+    monkeypatch.setattr(intelligibility, "load_asr", lambda spec, source: KilledASR(hyps, 1))
+    with pytest.raises(KeyboardInterrupt):
+        run_stage(check, argv)
+    assert not out.exists()
+    progress = progress_path(out)
+    with progress.open("ab") as f:
+        f.write(b'{"lang": "de", "id": "q3", "asr": "torn')  # a write cut by SIGKILL
+    rest = StubASR(hyps[3:])
+    monkeypatch.setattr(intelligibility, "load_asr", lambda spec, source: rest)
+    with caplog.at_level(logging.INFO):
+        run_stage(check, argv)
+    assert rest.calls == [["de", "es", "vi"], ["vi"]]  # the first batch is not redone
+    assert "resuming after 3 finished records" in caplog.text
+    assert (out.read_text("utf-8"), report.read_text("utf-8")) == expected
+    assert not progress.exists()
 
 
 def test_check_rejects_a_bad_asr_config(spoken, tmp_path):

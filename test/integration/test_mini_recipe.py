@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import subprocess
+import time
 from pathlib import Path
 
 import pytest
@@ -106,6 +108,32 @@ def test_stages_8_to_10(tiny_run):
     )  # fmt: skip
     assert proc.returncode == 0, proc.stderr[-3000:]
     assert "gate: " in proc.stderr
+
+
+def test_stage8_killed_mid_file_resumes_to_the_same_output(tiny_run, tmp_path):
+    """SIGKILL after the first finished batch; the same command again keeps that batch and
+    ends with the file an uninterrupted run writes."""
+    root, _, _ = tiny_run
+    cmd = ["python", "-m", "lad.bin.lad_inference", "--model_dir",
+           str(root / "exp" / "lad_hard" / "packed"), "--data_dir",
+           str(root / "dump" / "whisper" / "test"), "--batch_size", "1", "--out"]  # fmt: skip
+    env = dict(os.environ, PATH=_venv_path())
+    ref, out = tmp_path / "ref" / "responses.jsonl", tmp_path / "killed" / "responses.jsonl"
+    subprocess.run(cmd + [str(ref)], cwd=RECIPE, env=env, check=True, capture_output=True)
+    progress = out.with_name(out.name + ".progress")
+    proc = subprocess.Popen(cmd + [str(out)], cwd=RECIPE, env=env, stderr=subprocess.DEVNULL)
+    while proc.poll() is None and not (
+        progress.is_file() and progress.read_bytes().count(b"\n") >= 2  # header + a record
+    ):
+        time.sleep(0.005)
+    proc.send_signal(signal.SIGKILL)
+    assert proc.wait() == -signal.SIGKILL, "decoding ended before it could be killed"
+    assert not out.exists() and progress.is_file()
+    proc = subprocess.run(cmd + [str(out)], cwd=RECIPE, env=env, capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert "resuming after" in proc.stderr
+    assert out.read_text() == ref.read_text()
+    assert not progress.exists()
 
 
 def _venv_path() -> str:
