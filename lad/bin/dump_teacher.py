@@ -2,8 +2,13 @@
 """Stage 5: the teacher cache. Run the frozen LLM once on every transcript and store its
 final hidden state at the position that predicts the first response token (float32, kaldiio).
 
-    python -m lad.bin.dump_teacher --data dump/whisper/train --out dump/teacher/train \
+    python -m lad.bin.dump_teacher --data dump/whisper/train --out dump/teacher/<key>/train \
         --config conf/mini/lad_hard.yaml [--batch_size 32] [--device cuda]
+    python -m lad.bin.dump_teacher --config conf/mini/lad_hard.yaml --print_key true
+
+--print_key prints the config's cache key (lad.model.teacher_cache.cache_key): systems with
+the same LLM, chat template and frozen dtype (ML-DiVA and LAD of one scale) have the same key
+and lad.sh gives them one cache.
 
 The teacher pass is a per-utterance constant (the LLM is frozen and the transcript fixed),
 so training reads it from here instead of recomputing it every epoch: lad.sh passes
@@ -27,39 +32,50 @@ from typing import Optional
 import kaldiio
 import torch
 import yaml
+from espnet2.utils.types import str2bool
 from tqdm import tqdm
 
 from lad.data.files import write_json
 from lad.data.kaldi import read_kaldi_file, write_kaldi_file
 from lad.data.stamps import is_done, mark_done, stamp_of
 from lad.log import setup_logging
-from lad.model.backbones import freeze, load_llm
+from lad.model.backbones import freeze, load_llm, load_tokenizer
 from lad.model.frozen_llm import FrozenLLM
 from lad.model.lad_model import LADConfig
 from lad.model.prompts import ChatPrompt, pad_rows
-from lad.model.teacher_cache import FINGERPRINT, SCP, cache_fingerprint, done_marker
+from lad.model.teacher_cache import FINGERPRINT, SCP, cache_fingerprint, cache_key, done_marker
 
 
 def get_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument("--data", type=Path, required=True, help="data dir with text")
-    parser.add_argument("--out", type=Path, required=True, help="output directory")
+    parser.add_argument("--data", type=Path, default=None, help="data dir with text")
+    parser.add_argument("--out", type=Path, default=None, help="output directory")
     parser.add_argument("--config", type=Path, required=True, help="training config (llm)")
+    parser.add_argument(
+        "--print_key", type=str2bool, default=False, help="print the cache key and exit"
+    )
     parser.add_argument("--batch_size", type=int, default=32)
     parser.add_argument("--device", default="cpu")
     return parser
 
 
 def main(argv: Optional[list[str]] = None) -> None:
-    args = get_parser().parse_args(argv)
+    parser = get_parser()
+    args = parser.parse_args(argv)
+    if not args.print_key and (args.data is None or args.out is None):
+        parser.error("--data and --out are required (unless --print_key true)")
     setup_logging()
     start = time.perf_counter()
     conf = yaml.safe_load(args.config.read_text(encoding="utf-8"))
     if "llm" not in conf:
         raise ValueError(f"{args.config}: no 'llm' entry")
     frozen_dtype = LADConfig.from_dict(conf.get("model_conf") or {}).frozen_dtype
+    if args.print_key:
+        tokenizer = load_tokenizer(conf["llm"])
+        print(cache_key(conf["llm"], ChatPrompt(tokenizer).text, frozen_dtype))
+        return
     llm, tokenizer = load_llm(conf["llm"])
     prompt = ChatPrompt(tokenizer)
     text_file = args.data / "text"

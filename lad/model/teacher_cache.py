@@ -1,6 +1,8 @@
 """The stage-5 teacher cache: its on-disk layout, its fingerprint, and the check that a
 cache matches the training run that reads it.
 
+    <dumpdir>/teacher/<key>/<set>/   <key>: cache_key(), so systems with the same LLM,
+                                     template and dtype (ML-DiVA, LAD) share one cache
     <dir>/teacher.scp, teacher.ark   h_t per utterance, float32 (d_llm,), kaldiio
     <dir>/fingerprint.json           what h_t depends on (below)
     <dir>/.done                      the same fingerprint, written last
@@ -39,6 +41,13 @@ def cache_fingerprint(
         frozen_dtype=frozen_dtype or "float32",
         text_sha256=hashlib.sha256(Path(text_file).read_bytes()).hexdigest(),
     )
+
+
+def cache_key(llm_spec: Any, prompt_text: str, frozen_dtype: Optional[str]) -> str:
+    """The name of the folder of caches that systems with this LLM, rendered template and
+    frozen dtype share (the transcripts are the data set's: one folder per set below it)."""
+    parts = dict(llm=llm_spec, prompt=prompt_text, frozen_dtype=frozen_dtype or "float32")
+    return hashlib.sha256(json.dumps(parts, sort_keys=True).encode()).hexdigest()[:16]
 
 
 def check_cache(cache_dir: Path, expected: dict[str, Any]) -> None:

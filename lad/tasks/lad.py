@@ -8,8 +8,10 @@ and ``lang`` (ISO 639-1 code, mapped through --lang_list). Training, collect-sta
 from __future__ import annotations
 
 import argparse
+import contextlib
 import logging
-from collections.abc import Callable, Collection
+import os
+from collections.abc import Callable, Collection, Iterator
 from typing import Any, Optional, Union
 
 import numpy as np
@@ -74,10 +76,36 @@ def count_updates(args: argparse.Namespace) -> int:
     return args.max_epoch * (per_epoch // args.accum_grad)
 
 
+@contextlib.contextmanager
+def atomic_torch_save() -> Iterator[None]:
+    """torch.save to a path writes a temporary file and renames it, so that a job killed
+    while ESPnet's Trainer writes checkpoint.pth (or <N>epoch.pth) leaves the previous,
+    complete file, and --resume never reads a torn checkpoint."""
+    save = torch.save
+
+    def atomic(obj, f, *args, **kwargs):
+        if not isinstance(f, (str, os.PathLike)):
+            return save(obj, f, *args, **kwargs)
+        tmp = f"{os.fspath(f)}.tmp"
+        save(obj, tmp, *args, **kwargs)
+        os.replace(tmp, f)
+
+    torch.save = atomic
+    try:
+        yield
+    finally:
+        torch.save = save
+
+
 class LADTask(AbsTask):
     num_optimizers: int = 1
     class_choices_list = [gate_choices]
     trainer = Trainer
+
+    @classmethod
+    def main_worker(cls, args: argparse.Namespace) -> None:
+        with atomic_torch_save():  # per worker: also in processes ESPnet spawns
+            super().main_worker(args)
 
     @classmethod
     def add_task_arguments(cls, parser: argparse.ArgumentParser):

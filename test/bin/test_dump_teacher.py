@@ -78,3 +78,19 @@ def model_spec():
     import yaml
 
     return yaml.safe_load((TINY_CONF / "lad_hard.yaml").read_text())["llm"]
+
+
+def test_systems_of_one_llm_share_a_cache_key(tmp_path, capsys):
+    def key(config) -> str:
+        dump_teacher.main(["--config", str(config), "--print_key", "true"])
+        return capsys.readouterr().out.strip()
+
+    keys = {name: key(TINY_CONF / f"{name}.yaml") for name in ("ml_diva", "lad_hard", "lad_soft")}
+    assert len(set(keys.values())) == 1 and len(keys["lad_hard"]) == 16
+    bf16 = tmp_path / "bf16.yaml"
+    text = (TINY_CONF / "lad_hard.yaml").read_text()
+    bf16.write_text(text.replace("model_conf:\n", "model_conf:\n    frozen_dtype: bfloat16\n", 1))
+    assert "frozen_dtype: bfloat16" in bf16.read_text()
+    assert key(bf16) != keys["lad_hard"]  # another dtype: another teacher state
+    with pytest.raises(SystemExit):
+        dump_teacher.main(["--config", str(bf16)])  # no --data/--out

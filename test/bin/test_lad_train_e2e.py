@@ -3,8 +3,10 @@ collect-stats, 4 epochs of training (validation loss must fall), then --resume."
 
 from __future__ import annotations
 
+import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -57,10 +59,8 @@ def _valid_losses(exp: Path):
     ]
 
 
-# ML-DiVA and the recipe stages run in test/integration/test_mini_recipe.py.
-@pytest.mark.parametrize("config", ["lad_hard"])
-def test_train_lowers_valid_loss_then_resumes(demo_data, tmp_path, config):
-    base = [
+def _base(demo_data: Path, config: str) -> list[str]:
+    return [
         "-m",
         "lad.bin.lad_train",
         "--config",
@@ -69,16 +69,34 @@ def test_train_lowers_valid_loss_then_resumes(demo_data, tmp_path, config):
         str(demo_data / "lang_list"),
         *_data_args(demo_data),
     ]
-    stats = tmp_path / "stats"
-    _run([*base, "--collect_stats", "true", "--output_dir", str(stats)], tmp_path / "stats.log")
+
+
+def _train_args(demo_data: Path, config: str, stats: Path, exp: Path) -> list[str]:
+    train = [*_base(demo_data, config), "--output_dir", str(exp)]
+    train += ["--fold_length", "800000", "--fold_length", "500"]
+    for split in ("train", "valid"):
+        for name in ("speech", "text"):
+            train += [f"--{split}_shape_file", str(stats / split / f"{name}_shape")]
+    return train
+
+
+@pytest.fixture(scope="module")
+def stats(demo_data, tmp_path_factory) -> Path:
+    """collect-stats of the tiny LAD-hard config."""
+    out = tmp_path_factory.mktemp("stats")
+    args = [*_base(demo_data, "lad_hard"), "--collect_stats", "true", "--output_dir", str(out)]
+    _run(args, out / "stats.log")
+    return out
+
+
+# ML-DiVA and the recipe stages run in test/integration/test_mini_recipe.py.
+@pytest.mark.parametrize("config", ["lad_hard"])
+def test_train_lowers_valid_loss_then_resumes(demo_data, stats, tmp_path, config):
     assert len((stats / "train" / "speech_shape").read_text().splitlines()) == 24
     assert len((stats / "valid" / "text_shape").read_text().splitlines()) == 6
 
     exp = tmp_path / config
-    train = [*base, "--output_dir", str(exp), "--fold_length", "800000", "--fold_length", "500"]
-    for split in ("train", "valid"):
-        for name in ("speech", "text"):
-            train += [f"--{split}_shape_file", str(stats / split / f"{name}_shape")]
+    train = _train_args(demo_data, config, stats, exp)
     _run([*train, "--max_epoch", "4"], tmp_path / "train.log")
     epoch, losses = _valid_losses(exp)
     assert epoch == 4
@@ -100,3 +118,37 @@ def test_train_lowers_valid_loss_then_resumes(demo_data, tmp_path, config):
     assert epoch == 5 and len(losses) == 5
     state = torch.load(exp / "checkpoint.pth", weights_only=False)["model"]
     assert state["num_updates"].item() == 5 * 6
+
+
+def test_sigkill_then_the_same_command_ends_at_the_uninterrupted_weights(
+    demo_data, stats, tmp_path
+):
+    """lad.sh's stage-7 command (--resume true) killed with SIGKILL after its first epoch's
+    checkpoint, then run again: it continues at epoch 2 and ends bit-identical."""
+
+    def command(exp: Path) -> list[str]:
+        train = _train_args(demo_data, "lad_hard", stats, exp)
+        return [sys.executable, *train, "--max_epoch", "3", "--resume", "true"]
+
+    whole, killed = tmp_path / "whole", tmp_path / "killed"
+    subprocess.run(command(whole), check=True, capture_output=True)
+    proc = subprocess.Popen(command(killed), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    while proc.poll() is None and not (killed / "1epoch.pth").exists():
+        time.sleep(0.01)  # checkpoint.pth is written (atomically) before 1epoch.pth
+    proc.send_signal(signal.SIGKILL)
+    assert proc.wait() == -signal.SIGKILL, "training ended before it could be killed"
+    assert not (killed / "3epoch.pth").exists()
+    log = tmp_path / "resume.log"
+    _run(command(killed)[1:], log)
+    assert "The training was resumed" in log.read_text()
+    assert "1epoch results" not in log.read_text()
+    a = torch.load(whole / "checkpoint.pth", weights_only=False)
+    b = torch.load(killed / "checkpoint.pth", weights_only=False)
+    assert a["reporter"]["epoch"] == b["reporter"]["epoch"] == 3
+    assert a["model"].keys() == b["model"].keys()
+    for name, tensor in a["model"].items():
+        assert torch.equal(tensor, b["model"][name]), name
+    for name in ("valid.loss.ave.pth", "3epoch.pth"):
+        a, b = (torch.load(d / name, weights_only=False) for d in (whole, killed))
+        assert all(torch.equal(a[k], b[k]) for k in a), name
+    assert not list(killed.glob("*.tmp"))

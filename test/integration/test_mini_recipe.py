@@ -67,9 +67,10 @@ def test_stages_1_to_7(tiny_run):
         assert state["reporter"]["epoch"] == 4
         assert not any(k.startswith(("encoder.", "llm.")) for k in state["model"])
         assert (exp / "run.sh").read_text().startswith("python -m lad.bin.lad_train")
-    for system in ("ml_diva", "lad_hard"):  # stage 5: the teacher pass comes from the cache
-        scp = root / "dump" / "teacher" / system / "train" / "teacher.scp"
-        assert len(scp.read_text().splitlines()) == 24
+    # stage 5: one teacher cache for both systems (same LLM); training reads it
+    (scp,) = (root / "dump" / "teacher").glob("*/train/teacher.scp")
+    assert len(scp.read_text().splitlines()) == 24
+    for system in ("ml_diva", "lad_hard"):
         train_log = (root / "exp" / system / "logs" / "train.log").read_text()
         assert "the teacher pass is read from the stage-5 cache" in train_log
     assert "Successfully finished stages 1-10" in out
@@ -134,6 +135,33 @@ def test_stage8_killed_mid_file_resumes_to_the_same_output(tiny_run, tmp_path):
     assert "resuming after" in proc.stderr
     assert out.read_text() == ref.read_text()
     assert not progress.exists()
+
+
+def test_same_seed_same_scores(tiny_run, tmp_path):
+    """The whole recipe again from stage 1 in new directories (LAD-hard only): the same
+    data, weights, responses and scores, to the bit."""
+    root, args, _ = tiny_run
+    again = list(args)
+    for name in ("--datadir", "--dumpdir", "--expdir"):
+        again[again.index(name) + 1] = str(tmp_path / name.strip("-"))
+    again[again.index("--systems") + 1] = "lad_hard"
+    _run(again, tmp_path / "run.log")
+    decode = Path("exp") / "lad_hard" / "decode_test"
+    for rel in (
+        Path("dump") / "raw" / "test" / "text",
+        Path("dump") / "whisper" / "test" / "feats.scp",
+        decode / "responses.jsonl",
+        decode / "score" / "scores.json",
+    ):
+        second = tmp_path / f"{rel.parts[0]}dir" / Path(*rel.parts[1:])
+        assert (root / rel).read_bytes() == second.read_bytes().replace(
+            bytes(tmp_path / "dumpdir"), bytes(root / "dump")
+        ), rel
+    a, b = (
+        torch.load(d / "lad_hard" / "valid.loss.ave.pth")
+        for d in (root / "exp", tmp_path / "expdir")
+    )
+    assert a.keys() == b.keys() and all(torch.equal(a[k], b[k]) for k in a)
 
 
 def _venv_path() -> str:

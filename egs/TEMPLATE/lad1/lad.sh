@@ -4,7 +4,7 @@
 #   2 combine languages (per-lang caps)   -> ${datadir}/{train,valid,test}, lang_list
 #   3 format audio (16 kHz mono, filters) -> ${dumpdir}/raw/<set>
 #   4 frozen-encoder states (--feats_type whisper) -> ${dumpdir}/whisper/<set>
-#   5 teacher cache: the frozen LLM's state on each transcript -> ${dumpdir}/teacher/<system>/<set>
+#   5 teacher cache: the frozen LLM's state on each transcript -> ${dumpdir}/teacher/<key>/<set>
 #   6 ESPnet collect-stats                -> ${expdir}/<system>_stats
 #   7 training (ESPnet Trainer, resumes)  -> ${expdir}/<system>
 #   8 greedy responses to speech (+ the text-only LLM's to the transcripts)
@@ -179,7 +179,14 @@ else
     log "unknown --feats_type ${feats_type} (raw or whisper)"; exit 2
 fi
 
-teacher_dir() { echo "${dumpdir}/teacher/${1}/${2}"; }  # $1: system, $2: data set
+# Systems with the same LLM, chat template and frozen dtype share one teacher cache.
+declare -A teacher_key=()
+if "${teacher_cache}" && [ "${stage}" -le 7 ] && [ "${stop_stage}" -ge 5 ]; then
+    for system in "${system_names[@]}"; do
+        teacher_key[${system}]="$(python -m lad.bin.dump_teacher --config "${configs[${system}]}" --print_key true)"
+    done
+fi
+teacher_dir() { echo "${dumpdir}/teacher/${teacher_key[${1}]}/${2}"; }  # $1: system, $2: data set
 
 if "${teacher_cache}" && [ "${stage}" -le 5 ] && [ "${stop_stage}" -ge 5 ]; then
     for system in "${system_names[@]}"; do
