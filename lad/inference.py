@@ -34,15 +34,20 @@ from lad.model.prompts import ChatPrompt, pad_rows
 from lad.tasks.lad import LADTask
 
 
+def check_model_files(*paths: Optional[Path]) -> None:
+    """A model directory's config.yaml and weights exist (None: not needed)."""
+    for path in paths:
+        if path is not None and not Path(path).is_file():
+            raise FileNotFoundError(f"{path} not found (train with stage 7, pack with stage 10)")
+
+
 def load_model(model_dir: Path, model_file: Optional[Path] = None, device: str = "cpu") -> LADModel:
     """A model from ``<model_dir>/config.yaml`` (ESPnet's training config, or a packed
     directory's) and its trainable weights (default ``<model_dir>/model.pth``). The weights
     must match exactly; the frozen backbones come from the specs in the config."""
     config = packed.config_path(model_dir)
     model_file = model_file or packed.weights_path(model_dir)
-    for path in (config, model_file):
-        if not path.is_file():
-            raise FileNotFoundError(f"{path} not found (train with stage 7, pack with stage 10)")
+    check_model_files(config, model_file)
     model, _ = LADTask.build_model_from_file(config, None, device)
     state = torch.load(model_file, map_location=device, weights_only=True)
     model.load_state_dict(state, strict=True)  # frozen keys are allowed to be absent

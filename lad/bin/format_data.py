@@ -5,8 +5,9 @@
         --min_sec 0.3 --max_sec 30
 
 Writes <dst>/{wav.scp,text,utt2spk,spk2utt,utt2lang,utt2num_samples} and the audio under
-<dst>/data/. Utterances whose audio cannot be read, is too short or too long, or whose
-transcript is empty are skipped, counted and listed in <dst>/skipped (utt, reason).
+<dst>/data/. Utterances whose audio cannot be read (missing, corrupt, truncated, a failing
+command), is empty, too short or too long, or whose transcript is empty are skipped,
+counted and listed in <dst>/skipped (utt, reason); the last log line counts them by reason.
 """
 
 from __future__ import annotations
@@ -48,6 +49,8 @@ def format_one(job: Job) -> tuple[str, Optional[int], str]:
         wave, src_rate = read_audio(entry)
     except Exception as e:  # noqa: BLE001 - every failure becomes a listed skip
         return utt, None, f"unreadable audio: {e}".replace("\n", " ")
+    if wave.size == 0:
+        return utt, None, "empty audio (0 samples)"
     wave = to_mono_rate(wave, src_rate, rate)
     seconds = len(wave) / rate
     if seconds < min_sec:

@@ -38,6 +38,7 @@ from lad.inference import (
     SpeechLLM,
     TextLLM,
     add_decode_options,
+    check_model_files,
     decode_data_dir_to_jsonl,
     load_model,
     load_speech,
@@ -142,6 +143,7 @@ def main(argv: Optional[list[str]] = None) -> None:
         model_file = packed.weights_path(args.model_dir)
     if (args.wav is None) == (args.data_dir is None):
         parser.error("give exactly one of --wav and --data_dir")
+    check_model_files(packed.config_path(args.model_dir), model_file)
     if args.wav is not None:
         if args.text_only:
             parser.error("--text_only needs --data_dir (the transcripts)")

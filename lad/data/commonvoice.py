@@ -24,20 +24,23 @@ folder is its locale: the ISO 639-1 code, or ``LOCALES``'s entry where they diff
 
 Utterance ids are ``cv_<lang>_<client_id>_<clip stem>``; the speaker is ``cv_<lang>_<client_id>``.
 Rows skipped, each as ``Skip("<tsv path>:<line>", reason, detail)``: "malformed row" (field
-count differs from the header's), "empty transcript", "votes" (up_votes - down_votes <
-min_votes), "duplicate clip" (a clip listed twice in one file), "missing audio" (no file under
-clips/).
+count differs from the header's, or a clip path that a wav.scp reader would take for a
+command), "empty transcript", "votes" (up_votes - down_votes < min_votes), "duplicate clip"
+(a clip listed twice in one file), "missing audio" (no file under clips/). A file that is
+not UTF-8 is an error naming its line.
 """
 
 from __future__ import annotations
 
 import csv
+import io
 import logging
 from collections.abc import Mapping
 from pathlib import Path, PurePosixPath
 from typing import Optional, Union
 
-from lad.data.corpus import Skip, Split, one_line, safe_id
+from lad.data.corpus import NOT_PLAIN, Skip, Split, is_plain_path, one_line, safe_id
+from lad.data.files import read_utf8
 from lad.data.kaldi import Utterance
 from lad.data.langcodes import to_iso639_1
 
@@ -55,9 +58,10 @@ Row = tuple[int, Optional[dict[str, str]]]  # (line number, fields by column; No
 
 def read_tsv(tsv: Path, required: tuple[str, ...]) -> list[Row]:
     """A Common Voice tsv as (line number, row) pairs; a row with the wrong number of fields
-    is None. Raises ValueError naming the file and the column when a required column is absent.
+    is None. Raises ValueError naming the file and the column when a required column is absent,
+    or the file and line of bytes that are not UTF-8.
     """
-    with tsv.open(encoding="utf-8", newline="") as f:
+    with io.StringIO(read_utf8(tsv), newline="") as f:
         reader = csv.reader(f, delimiter="\t", quoting=csv.QUOTE_NONE)
         header = next(reader, [])
         missing = [c for c in required if c not in header]
@@ -133,6 +137,8 @@ def row_to_utt(
     row: dict[str, str], where: str, clips: Path, lang: str, min_votes: Optional[int]
 ) -> Union[Utterance, Skip]:
     """One well-formed row -> an utterance, or the Skip saying why not."""
+    if not is_plain_path(row["path"]):
+        return Skip(where, "malformed row", f"clip path {row['path']!r}: {NOT_PLAIN}")
     text = one_line(row["sentence"])
     if not text:
         return Skip(where, "empty transcript", row["path"])

@@ -32,6 +32,16 @@ _LINE_BREAKS = re.compile(r"[\t\r\n]+")
 _UNSAFE_ID = re.compile(r"[^A-Za-z0-9_.-]")
 
 
+NOT_PLAIN = "a wav.scp reader would run it as a command (ends in '|') or trim it"
+
+
+def is_plain_path(name: str) -> bool:
+    """True for a file name that a wav.scp entry can hold as a path: not ending in "|" (a
+    command to run) and without blanks at either end (stripped by readers). Spaces, quotes
+    and other shell characters inside are fine: no shell ever sees a path."""
+    return name == name.strip() and not name.endswith("|")
+
+
 def one_line(text: str) -> str:
     """A transcript verbatim but on one line: runs of tabs/newlines -> one space, stripped."""
     return _LINE_BREAKS.sub(" ", text).strip()

@@ -1,5 +1,6 @@
-"""Files written atomically (temporary name, then rename), jsonl files (one JSON object per
-line) read with errors naming the file and line, and the progress files of resumable loops."""
+"""Files written atomically (temporary name, then rename), UTF-8 text and jsonl files (one
+JSON object per line) read with errors naming the file and line, and the progress files of
+resumable loops."""
 
 from __future__ import annotations
 
@@ -22,6 +23,17 @@ def write_text(path: Union[str, Path], text: str) -> None:
 
 def write_json(path: Union[str, Path], obj: Any) -> None:
     write_text(path, json.dumps(obj, indent=2, ensure_ascii=False) + "\n")
+
+
+def read_utf8(path: Union[str, Path]) -> str:
+    """The text of a UTF-8 file (a byte-order mark dropped, line ends untouched); bytes that
+    are not UTF-8 are a ValueError naming the file and line."""
+    data = Path(path).read_bytes()
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as e:
+        lineno = data.count(b"\n", 0, e.start) + 1
+        raise ValueError(f"{path}:{lineno}: not UTF-8 ({e.reason} at byte {e.start})") from None
 
 
 def read_jsonl(path: Union[str, Path], required: tuple[str, ...] = ()) -> list[dict]:

@@ -21,8 +21,9 @@ has no speaker ids: as ESPnet does for unknown speakers, each utterance is its o
 The gender column is not kept.
 
 Rows are skipped, with ``<tsv>:<line>``, for: "malformed row" (not 7 columns, an empty id or
-file name, or a file name with a folder in it), "empty transcript", "duplicate file" (a
-file_name already used by an earlier row) and "missing audio". Blank lines are not rows.
+file name, or a file name with a folder in it or ending in "|"), "empty transcript",
+"duplicate file" (a file_name already used by an earlier row) and "missing audio". Blank
+lines are not rows.
 A split without its tsv gives an empty Split.
 
 Under a corpus root (the download folder of google/fleurs), a language's folder is
@@ -39,7 +40,8 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import Optional, Union
 
-from lad.data.corpus import SPLITS, Skip, Split, one_line, safe_id
+from lad.data.corpus import SPLITS, Skip, Split, is_plain_path, one_line, safe_id
+from lad.data.files import read_utf8
 from lad.data.kaldi import Utterance
 from lad.data.langcodes import to_iso639_1
 
@@ -110,7 +112,8 @@ def parse_line(line: str, lineno: int, where: str) -> Union[Row, Skip]:
     if len(fields) != len(COLUMNS):
         return Skip(where, "malformed row", f"expected {len(COLUMNS)} columns, got {len(fields)}")
     sentence_id, file_name, raw = fields[0].strip(), fields[1].strip(), fields[2]
-    if not sentence_id or not file_name or "/" in file_name or file_name in (".", ".."):
+    bad_name = "/" in file_name or file_name in (".", "..") or not is_plain_path(file_name)
+    if not sentence_id or not file_name or bad_name:
         return Skip(where, "malformed row", f"bad id or file_name: {sentence_id!r} {file_name!r}")
     text = one_line(raw)
     if not text:
@@ -124,7 +127,7 @@ def read_tsv(path: Path) -> tuple[list[Row], list[Skip]]:
     skipped: list[Skip] = []
     seen: set[str] = set()
     # split on "\n" only: a stray "\r" inside a transcript must not start a new row
-    lines = path.read_bytes().decode("utf-8-sig").split("\n")
+    lines = read_utf8(path).split("\n")
     for lineno, line in enumerate(lines, 1):
         if not line.strip():
             continue

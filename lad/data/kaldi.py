@@ -1,7 +1,9 @@
 """Kaldi-style data directories (as ESPnet uses them): read, write atomically, validate.
 
 A directory holds wav.scp, text, utt2spk, spk2utt and utt2lang, each sorted by its first
-field. Transcripts are written verbatim: the LLM teacher reads them.
+field. Transcripts are written verbatim: the LLM teacher reads them. The scp files of
+stages 4 and 5 (``<utt> <ark>:<offset>``) are checked against their arks by
+validate_ark_scp.
 """
 
 from __future__ import annotations
@@ -12,6 +14,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Union
+
+import kaldiio
 
 from lad.data.langcodes import to_iso639_1
 
@@ -144,3 +148,40 @@ def is_language_code(lang: str) -> bool:
         return to_iso639_1(lang) == lang
     except ValueError:
         return False
+
+
+def validate_ark_scp(scp: Union[str, Path]) -> int:
+    """Check a feats.scp or teacher.scp (``<utt> <ark>:<offset>`` lines) against its arks,
+    cheaply, before training reads them: every ark exists, every offset lies inside its
+    ark, and the last matrix of each ark reads whole (a cut-off ark fails there). Raise
+    naming the scp line and the ark; return the number of entries."""
+    scp = Path(scp)
+    sizes: dict[str, int] = {}
+    last: dict[str, tuple[int, int, str, str]] = {}  # ark -> (offset, line, utt, entry)
+    entries = read_kaldi_file(scp)
+    # keys are unique and blank lines refused: line number = position + 1
+    for lineno, (utt, entry) in enumerate(entries.items(), 1):
+        where = f"{scp}:{lineno}: {utt}"
+        ark, colon, offset = entry.rpartition(":")
+        if not colon or not offset.isdigit():
+            raise ValueError(f"{where}: expected <ark>:<offset>, got {entry!r}")
+        if ark not in sizes:
+            if not Path(ark).is_file():
+                raise FileNotFoundError(f"{where}: ark {ark} not found (re-run its stage)")
+            sizes[ark] = Path(ark).stat().st_size
+        if int(offset) >= sizes[ark]:
+            raise ValueError(
+                f"{where}: offset {offset} is past the end of {ark} ({sizes[ark]} bytes): "
+                "truncated? (re-run its stage)"
+            )
+        if ark not in last or int(offset) > last[ark][0]:
+            last[ark] = (int(offset), lineno, utt, entry)
+    for ark, (_, lineno, utt, entry) in last.items():
+        try:
+            kaldiio.load_mat(entry)
+        except Exception as e:  # noqa: BLE001 - whatever kaldiio says, the ark is cut off
+            raise ValueError(
+                f"{scp}:{lineno}: {utt}: {ark} ends inside this entry ({e}): truncated? "
+                "(re-run its stage)"
+            ) from None
+    return len(entries)

@@ -36,6 +36,7 @@ from pathlib import Path
 from typing import Optional, Union
 
 from lad.data.corpus import SPLITS, Skip, Split, one_line
+from lad.data.files import read_utf8
 from lad.data.kaldi import Utterance
 from lad.data.langcodes import to_iso639_1
 
@@ -150,9 +151,10 @@ def parse_line(line: str, where: str) -> Union[Row, Skip]:
 
 
 def read_transcripts(path: Path) -> list[Union[Row, Skip]]:
-    """A transcripts.txt as rows and malformed-row skips, in file order."""
-    with path.open(encoding="utf-8") as f:
-        return [parse_line(line, f"{path}:{n}") for n, line in enumerate(f, 1) if line.strip()]
+    """A transcripts.txt as rows and malformed-row skips, in file order. Lines end at "\n"
+    only: a stray "\r" inside a transcript becomes a space, not a new row."""
+    lines = read_utf8(path).split("\n")
+    return [parse_line(line, f"{path}:{n}") for n, line in enumerate(lines, 1) if line.strip()]
 
 
 def handles_files(train_dir: Path, subset: str) -> list[Path]:

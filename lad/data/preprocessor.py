@@ -9,6 +9,8 @@ from typing import Union
 import numpy as np
 from transformers import PreTrainedTokenizerBase
 
+from lad.data.kaldi import read_kaldi_file
+
 
 def read_lang_list(lang_list: Union[str, Path, Sequence[str]]) -> list[str]:
     """A language list: a file with one ISO 639-1 code per line, or a list of codes.
@@ -36,6 +38,19 @@ def read_lang_list(lang_list: Union[str, Path, Sequence[str]]) -> list[str]:
     if dups:
         raise ValueError(f"{where}: repeated language codes {dups}")
     return langs
+
+
+def check_languages(utt2lang: Union[str, Path], langs: Sequence[str]) -> int:
+    """Every code in a utt2lang file is in the language list; else a ValueError naming the
+    file and line. Returns the number of utterances."""
+    table = read_kaldi_file(utt2lang)
+    for lineno, (utt, code) in enumerate(table.items(), 1):
+        if code not in langs:
+            raise ValueError(
+                f"{utt2lang}:{lineno}: {utt}: language {code!r} is not in the language list "
+                f"{list(langs)}"
+            )
+    return len(table)
 
 
 class LADPreprocessor:

@@ -19,6 +19,7 @@ from __future__ import annotations
 import contextlib
 import logging
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any, Optional, Union
 
 import torch
@@ -70,6 +71,14 @@ def normalize_spec(spec: Spec, allowed: set, what: str) -> dict[str, Any]:
     return spec
 
 
+def model_dir(path: str, what: str) -> str:
+    """``path``, checked to be a directory when it looks like one (a Hugging Face id does
+    not start with /, ./, ../ or ~), so that a missing one is named as such."""
+    if path.startswith(("/", "./", "../", "~")) and not Path(path).expanduser().is_dir():
+        raise FileNotFoundError(f"{what}: no model directory {path} (tools/setup.sh prepares one)")
+    return path
+
+
 def freeze(module: torch.nn.Module) -> torch.nn.Module:
     """Frozen: no gradients and eval mode (the owner keeps it in eval mode)."""
     module.requires_grad_(False)
@@ -105,7 +114,7 @@ def load_whisper(spec: Spec) -> tuple[WhisperModel, WhisperFeatureExtractor]:
             model = WhisperModel(config)
         extractor = WhisperFeatureExtractor(feature_size=config.num_mel_bins)
     else:
-        path = spec["name_or_path"]
+        path = model_dir(spec["name_or_path"], "whisper")
         logging.info(f"Loading Whisper from {path}")
         model = WhisperModel.from_pretrained(path, attn_implementation="sdpa")
         try:
@@ -154,7 +163,7 @@ def load_tokenizer(spec: Spec) -> PreTrainedTokenizerBase:
     if source == "bytes":
         tokenizer = build_byte_tokenizer()
     else:
-        tokenizer = AutoTokenizer.from_pretrained(source)
+        tokenizer = AutoTokenizer.from_pretrained(model_dir(source, "llm tokenizer"))
     if "chat_template" in spec:
         template = spec["chat_template"]
         tokenizer.chat_template = template if template else None
@@ -179,7 +188,7 @@ def load_llm(spec: Spec) -> tuple[PreTrainedModel, PreTrainedTokenizerBase]:
         with seeded(int(spec.get("seed", 0))):
             model = AutoModelForCausalLM.from_config(config)
     else:
-        path = spec["name_or_path"]
+        path = model_dir(spec["name_or_path"], "llm")
         logging.info(f"Loading LLM from {path}")
         model = AutoModelForCausalLM.from_pretrained(path)
     return model, tokenizer

@@ -24,7 +24,8 @@ from espnet2.train.collate_fn import CommonCollateFn
 from espnet2.train.trainer import Trainer
 from espnet2.utils.nested_dict_action import NestedDictAction
 
-from lad.data.preprocessor import LADPreprocessor, read_lang_list
+from lad.data.kaldi import validate_ark_scp
+from lad.data.preprocessor import LADPreprocessor, check_languages, read_lang_list
 from lad.model.backbones import load_llm, load_tokenizer, load_whisper
 from lad.model.gates import AbsGate, AttnGate, ConvGate
 from lad.model.lad_model import LADConfig, LADModel
@@ -204,12 +205,19 @@ class LADTask(AbsTask):
         if model.conf.total_updates is None and not args.collect_stats:
             model.total_updates = count_updates(args)
             logging.info(f"teacher-forcing schedule over {model.total_updates} updates")
-        # Training set-up only (not when a trained model is loaded for inference): a
-        # teacher cache must have been made for this LLM, template, dtype and transcripts.
+        # Training and collect-stats set-up only (not when a trained model is loaded for
+        # inference), before any batch is read: every ark an scp names is there and whole,
+        # every language is in the list, and a teacher cache was made for this LLM,
+        # template, dtype and transcripts.
         for data in (
             args.train_data_path_and_name_and_type,
             args.valid_data_path_and_name_and_type,
         ):
+            for path, name, kind in data or []:
+                if kind == "kaldi_ark":
+                    validate_ark_scp(path)
+                if name == "lang":
+                    check_languages(path, model.langs)
             n = check_data_caches(data or [], args.llm, model.prompt.text, model.conf.frozen_dtype)
             if n:
                 logging.info("the teacher pass is read from the stage-5 cache")

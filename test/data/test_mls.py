@@ -106,18 +106,18 @@ def test_skips_are_counted_with_line_numbers(tmp_path):
         Skip(
             f"{where}5",
             "malformed row",
-            "expected '<spk>_<book>_<seg>\\t<text>': '10087_10388_000003 kein tabulator\\n'",
+            "expected '<spk>_<book>_<seg>\\t<text>': '10087_10388_000003 kein tabulator'",
         ),
         Skip(
             f"{where}6",
             "malformed row",
-            "expected '<spk>_<book>_<seg>\\t<text>': '10087-10388-000004\\tfalsche kennung\\n'",
+            "expected '<spk>_<book>_<seg>\\t<text>': '10087-10388-000004\\tfalsche kennung'",
         ),
         Skip(f"{where}7", "duplicate id", "10087_10388_000000"),
         Skip(
             f"{where}8",
             "malformed row",
-            "expected '<spk>_<book>_<seg>\\t<text>': '10087_10388_000005\\n'",
+            "expected '<spk>_<book>_<seg>\\t<text>': '10087_10388_000005'",
         ),
     ]
 
