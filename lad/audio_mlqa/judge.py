@@ -553,6 +553,7 @@ def judge_answers(
     config_path: Path,
     prompt_path: Path,
     out: Path,
+    *,
     field: str = "response",
     chunk: int = 16,
 ) -> dict:

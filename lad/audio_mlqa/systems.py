@@ -224,6 +224,7 @@ def answer_manifest(
     manifest: Path,
     prompt: Path,
     out: Path,
+    *,
     device: str = "cpu",
     batch_size: int = 4,
     max_new_tokens: int = 48,

@@ -26,13 +26,12 @@ from typing import Optional
 
 import torch
 
+from lad.log import entry_parser
 from lad.tasks.lad import LADTask
 
 
 def get_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
-    )
+    parser = entry_parser(__doc__)
     parser.add_argument("--config", type=Path, required=True)
     parser.add_argument("--batch_size", type=int, default=8)
     parser.add_argument("--seconds", type=float, default=3.0, help="utterance length")
@@ -79,6 +78,20 @@ def time_steps(
     return seconds, peak
 
 
+def print_times(args, model, device, what: str, times: dict, peaks: dict, B: int) -> None:
+    """The set-up in one line, then s/step, utterances/s (and the ratio to the first path,
+    DiVA's or the waveform's) and peak GPU memory per path."""
+    print(
+        f"{args.config}: batch {B} x {args.seconds:g} s, {args.text_tokens} text tokens, "
+        f"L={model.conf.num_queries}, {what}, {args.device} ({gpu_name(device)}), "
+        f"amp {args.amp}, {torch.get_num_threads()} threads"
+    )
+    first = next(iter(times))
+    for name, t in times.items():
+        peak = f"  peak {peaks[name]:.1f} GiB" if peaks[name] is not None else ""
+        print(f"  {name:15s} {t:7.3f} s/step  {B / t:7.2f} utt/s  x{times[first] / t:5.2f}{peak}")
+
+
 def compare(args, model, optim, batch, speech, lengths, autocast, device) -> None:
     """The three training paths of --compare on the same batch, side by side."""
     B = speech.size(0)
@@ -100,16 +113,9 @@ def compare(args, model, optim, batch, speech, lengths, autocast, device) -> Non
     for name, (prefix_cache, inputs) in paths.items():
         model.frozen_llm.prefix_cache = prefix_cache
         times[name], peaks[name] = time_steps(model, optim, inputs, args.steps, autocast, device)
-    print(
-        f"{args.config}: batch {B} x {args.seconds:g} s, {args.text_tokens} text tokens, "
-        f"L={model.conf.num_queries}, prompt prefix {len(model.prompt.prefix_ids)} + suffix "
-        f"{len(model.prompt.suffix_ids)} tokens, {args.device} ({gpu_name(device)}), "
-        f"amp {args.amp}, {torch.get_num_threads()} threads"
-    )
-    for name, t in times.items():
-        peak = f"  peak {peaks[name]:.1f} GiB" if peaks[name] is not None else ""
-        speed = f"x{times['diva'] / t:5.2f} vs diva"
-        print(f"  {name:7s} {t:7.3f} s/step  {B / t:7.2f} utt/s  {speed}{peak}")
+    prefix, suffix = len(model.prompt.prefix_ids), len(model.prompt.suffix_ids)
+    what = f"prompt prefix {prefix} + suffix {suffix} tokens"
+    print_times(args, model, device, what, times, peaks, B)
     speedup = {
         "cached_vs_stage4": times["stage4"] / times["cached"],
         "cached_vs_diva": times["diva"] / times["cached"],
@@ -182,15 +188,8 @@ def main(argv: Optional[list[str]] = None) -> None:
         )
     trainable = sum(p.numel() for p in model.trainable_parameters()) / 1e6
     total = sum(p.numel() for p in model.parameters()) / 1e6
-    print(
-        f"{args.config}: batch {B} x {args.seconds:g} s, {args.text_tokens} text tokens, "
-        f"L={model.conf.num_queries}, {trainable:.1f} M trainable of {total:.1f} M, "
-        f"{args.device} ({gpu_name(device)}), amp {args.amp}, built in {build_s:.0f} s, "
-        f"{torch.get_num_threads()} threads"
-    )
-    for name, t in times.items():
-        peak = f"  peak {peaks[name]:.1f} GiB" if peaks[name] is not None else ""
-        print(f"  {name:15s} {t:7.3f} s/step  {B / t:7.2f} utt/s{peak}")
+    size = f"{trainable:.1f} M trainable of {total:.1f} M, built in {build_s:.0f} s"
+    print_times(args, model, device, size, times, peaks, B)
     print(f"  ratio waveform / encoder states: {times['waveform'] / times['encoder states']:.2f}")
 
 

@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Optional
 
 from lad.data.kaldi import Utterance, read_data_dir, write_data_dir
-from lad.log import setup_logging
+from lad.log import entry_parser, parse_args
 
 
 def combine(
@@ -45,9 +45,7 @@ def combine(
 
 
 def get_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
-    )
+    parser = entry_parser(__doc__)
     parser.add_argument("--src", type=Path, nargs="+", required=True, help="data directories")
     parser.add_argument("--dst", type=Path, required=True, help="output data directory")
     parser.add_argument("--max_per_lang", type=int, default=None, help="cap per language")
@@ -56,8 +54,7 @@ def get_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Optional[list[str]] = None) -> None:
-    args = get_parser().parse_args(argv)
-    setup_logging()
+    args = parse_args(get_parser(), argv)
     by_lang = combine(args.src, args.max_per_lang, args.seed)
     utts = [u for lang in sorted(by_lang) for u in by_lang[lang]]
     write_data_dir(args.dst, utts)

@@ -34,7 +34,7 @@ from tqdm import tqdm
 
 from lad.data.kaldi import read_kaldi_file, write_kaldi_file
 from lad.data.stamps import fingerprint, is_done, job_marker, mark_done
-from lad.log import setup_logging
+from lad.log import entry_parser, parse_args
 from lad.model.backbones import freeze, load_whisper
 from lad.model.encoder import WhisperSpeechEncoder
 
@@ -89,9 +89,7 @@ def run_job(
 
 
 def get_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
-    )
+    parser = entry_parser(__doc__)
     parser.add_argument("--data", type=Path, required=True, help="formatted data directory")
     parser.add_argument("--out", type=Path, required=True, help="output directory")
     parser.add_argument("--config", type=Path, default=None, help="training config (whisper)")
@@ -105,8 +103,7 @@ def get_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Optional[list[str]] = None) -> None:
-    args = get_parser().parse_args(argv)
-    setup_logging()
+    args = parse_args(get_parser(), argv)
     start = time.perf_counter()
     spec = whisper_spec(args.config, args.whisper)
     wav = read_kaldi_file(args.data / "wav.scp")

@@ -38,7 +38,7 @@ from tqdm import tqdm
 from lad.data.files import write_json
 from lad.data.kaldi import read_kaldi_file, write_kaldi_file
 from lad.data.stamps import is_done, mark_done, stamp_of
-from lad.log import setup_logging
+from lad.log import entry_parser, setup_logging
 from lad.model.backbones import freeze, load_llm, load_tokenizer
 from lad.model.frozen_llm import FrozenLLM
 from lad.model.lad_model import LADConfig
@@ -47,9 +47,7 @@ from lad.model.teacher_cache import FINGERPRINT, SCP, cache_fingerprint, cache_k
 
 
 def get_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
-    )
+    parser = entry_parser(__doc__)
     parser.add_argument("--data", type=Path, default=None, help="data dir with text")
     parser.add_argument("--out", type=Path, default=None, help="output directory")
     parser.add_argument("--config", type=Path, required=True, help="training config (llm)")

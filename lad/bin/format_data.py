@@ -34,7 +34,7 @@ from lad.data.kaldi import (
     write_kaldi_file,
 )
 from lad.data.stamps import dir_marker, fingerprint, is_done, mark_done, stamp_of
-from lad.log import setup_logging
+from lad.log import entry_parser, parse_args
 
 Job = tuple[str, str, str, int, float, float]
 
@@ -65,9 +65,7 @@ def format_one(job: Job) -> tuple[str, Optional[int], str]:
 
 
 def get_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
-    )
+    parser = entry_parser(__doc__)
     parser.add_argument("--src", type=Path, required=True, help="input data directory")
     parser.add_argument("--dst", type=Path, required=True, help="output directory")
     parser.add_argument("--fs", type=int, default=16000, help="sample rate")
@@ -78,8 +76,7 @@ def get_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Optional[list[str]] = None) -> None:
-    args = get_parser().parse_args(argv)
-    setup_logging()
+    args = parse_args(get_parser(), argv)
     start = time.perf_counter()
     marker = dir_marker(args.dst)
     options = dict(fs=args.fs, min_sec=args.min_sec, max_sec=args.max_sec)

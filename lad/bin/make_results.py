@@ -38,7 +38,7 @@ from lad.eval.stats import (
     paired_bootstrap_by_lang,
     seed_summary,
 )
-from lad.log import setup_logging
+from lad.log import entry_parser, parse_args
 
 COLUMNS = [  # key, heading, ceiling value ("diversity_text": the text-only LLM's own)
     ("l_out", "L_OUT ↓", 0.0),
@@ -257,7 +257,9 @@ def decisions(
             continue
         for key, metric in metrics(text).items():
             try:
-                comps = paired_bootstrap_by_lang(records, baseline, metric, n_boot, 0, ALPHA)
+                comps = paired_bootstrap_by_lang(
+                    records, baseline, metric, n_boot=n_boot, seed=0, alpha=ALPHA
+                )
             except ValueError as e:
                 raise ValueError(f"{dset}: {name} vs {BASELINE}: {e}") from None
             lines += [f"### {name} − {BASELINE}: {headings[key]}", ""]
@@ -301,9 +303,7 @@ def results(expdir: Path, test_sets: list[str], n_boot: int = 1000) -> str:
 
 
 def get_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
-    )
+    parser = entry_parser(__doc__)
     parser.add_argument("--expdir", type=Path, required=True)
     parser.add_argument("--test_sets", nargs="+", default=["test"])
     parser.add_argument("--out", type=Path, required=True)
@@ -314,8 +314,7 @@ def get_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Optional[list[str]] = None) -> None:
-    args = get_parser().parse_args(argv)
-    setup_logging()
+    args = parse_args(get_parser(), argv)
     text = results(args.expdir, args.test_sets, args.n_boot)
     write_text(args.out, text + "\n")
     print(text)

@@ -20,13 +20,11 @@ from typing import Optional
 
 from lad import packed
 from lad.inference import load_model
-from lad.log import setup_logging
+from lad.log import entry_parser, parse_args
 
 
 def get_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
-    )
+    parser = entry_parser(__doc__)
     parser.add_argument("--exp", type=Path, required=True, help="a stage-7 output directory")
     parser.add_argument("--model_file", default="valid.loss.ave.pth", help="inside --exp")
     parser.add_argument("--inference_config", type=Path, default=None, help="decode.yaml")
@@ -35,8 +33,7 @@ def get_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Optional[list[str]] = None) -> None:
-    args = get_parser().parse_args(argv)
-    setup_logging()
+    args = parse_args(get_parser(), argv)
     out = packed.write(args.exp, args.model_file, args.inference_config, args.out, load_model)
     logging.info(f"packed {args.exp / args.model_file} -> {out}")
 

@@ -25,7 +25,7 @@ import numpy as np
 import torch
 
 from lad.data.files import write_text
-from lad.log import setup_logging
+from lad.log import entry_parser, parse_args
 
 PANELS = [  # reporter key, title, scale to percent
     ("l_out", "valid L_OUT ↓", 1.0),
@@ -105,17 +105,14 @@ def plot(expdir: Path, out: Path) -> int:
 
 
 def get_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
-    )
+    parser = entry_parser(__doc__)
     parser.add_argument("--expdir", type=Path, required=True)
     parser.add_argument("--out", type=Path, required=True, help="PNG (and .tsv beside it)")
     return parser
 
 
 def main(argv: Optional[list[str]] = None) -> None:
-    args = get_parser().parse_args(argv)
-    setup_logging()
+    args = parse_args(get_parser(), argv)
     n = plot(args.expdir, args.out)
     logging.info(f"learning curves of {n} systems -> {args.out}")
 

@@ -35,7 +35,7 @@ from lad.data.files import write_text
 from lad.data.kaldi import validate_data_dir, write_data_dir
 from lad.data.mls import FORMATS, download_release
 from lad.data.stamps import dir_marker, is_done, mark_done
-from lad.log import setup_logging
+from lad.log import entry_parser, setup_logging
 
 CORPORA = {
     "commonvoice": "lad.data.commonvoice",
@@ -64,9 +64,7 @@ def write_splits(splits: dict[str, Split], out: Path, lang: str) -> dict[str, Co
 
 
 def get_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
-    )
+    parser = entry_parser(__doc__)
     parser.add_argument("--corpus", choices=sorted(CORPORA), required=True)
     where = parser.add_mutually_exclusive_group(required=True)
     where.add_argument(

@@ -29,7 +29,7 @@ from pathlib import Path
 from typing import Optional
 
 from lad.data.stamps import dir_marker, is_done, mark_done
-from lad.log import setup_logging
+from lad.log import entry_parser, parse_args
 
 
 @dataclass(frozen=True)
@@ -143,9 +143,7 @@ def pinned_record(name: str) -> str:
 
 
 def get_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
-    )
+    parser = entry_parser(__doc__)
     parser.add_argument("--out", type=Path, required=True, help="where the model directories go")
     parser.add_argument(
         "--models", nargs="+", default=list(PREPARE), choices=list(PREPARE), help="which models"
@@ -157,8 +155,7 @@ def get_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Optional[list[str]] = None) -> None:
-    args = get_parser().parse_args(argv)
-    setup_logging()
+    args = parse_args(get_parser(), argv)
     cache = args.out / ".cache"
     for name in args.models:
         marker = done_marker(args.out, name)

@@ -29,7 +29,7 @@ from lad.eval.fidelity import (
     score_dir,
     scores_path,
 )
-from lad.log import setup_logging
+from lad.log import entry_parser, parse_args
 
 
 def format_scores(scores: dict) -> str:
@@ -41,9 +41,7 @@ def format_scores(scores: dict) -> str:
 
 
 def get_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
-    )
+    parser = entry_parser(__doc__)
     parser.add_argument("--decode_dir", type=Path, required=True, help="holds responses.jsonl")
     parser.add_argument("--text_responses", type=Path, required=True, help="text-only jsonl")
     parser.add_argument("--lang_list", type=Path, required=True, help="the gate's languages")
@@ -51,8 +49,7 @@ def get_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Optional[list[str]] = None) -> None:
-    args = get_parser().parse_args(argv)
-    setup_logging()
+    args = parse_args(get_parser(), argv)
     required = ("utt_id", "lang", "response", "l_out", "kl", "top1_agree")
     records = read_jsonl(responses_path(args.decode_dir), required)
     text_records = read_jsonl(args.text_responses, ("utt_id", "response"))

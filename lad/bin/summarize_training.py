@@ -12,6 +12,8 @@ from typing import Optional
 
 import torch
 
+from lad.log import entry_parser
+
 DEFAULT_KEYS = ["loss", "l_out", "l_in", "l_lid", "gate_acc", "p_tf"]
 
 
@@ -43,9 +45,7 @@ def format_table(stats: dict[int, dict[str, dict[str, float]]], keys: list[str])
 
 
 def get_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
-    )
+    parser = entry_parser(__doc__)
     parser.add_argument("exp_dir", type=Path, help="the --output_dir of lad_train")
     parser.add_argument("--keys", nargs="+", default=DEFAULT_KEYS, help="statistics to show")
     return parser

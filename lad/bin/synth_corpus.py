@@ -37,7 +37,7 @@ from lad.data.audio import SAMPLE_RATE
 from lad.data.kaldi import Utterance, read_kaldi_file, validate_data_dir, write_data_dir
 from lad.data.sentences import LANGS, generate_sentences
 from lad.data.stamps import dir_marker, is_done, mark_done, stamp_of
-from lad.log import setup_logging
+from lad.log import entry_parser, parse_args
 from lad.tts.espeak import Voice, espeak_available, espeak_variants, synthesize
 
 SPLITS = ("test", "dev", "train")  # the order sentences are drawn in: later ones exclude earlier
@@ -141,9 +141,7 @@ def make_data_dir(
 
 
 def get_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
-    )
+    parser = entry_parser(__doc__)
     parser.add_argument("--out", type=Path, required=True, help="where the data dirs go")
     parser.add_argument("--wav_dir", type=Path, required=True, help="where the wav files go")
     parser.add_argument("--langs", default=" ".join(LANGS), help="space-separated codes")
@@ -164,8 +162,7 @@ def get_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Optional[list[str]] = None) -> None:
-    args = get_parser().parse_args(argv)
-    setup_logging()
+    args = parse_args(get_parser(), argv)
     langs = args.langs.split()
     unknown = [lang for lang in langs if lang not in LANGS]
     if unknown:

@@ -22,6 +22,7 @@ from typing import Optional
 from espnet2.utils.types import str2bool
 
 from lad.data.kaldi import read_kaldi_file, validate_data_dir
+from lad.log import entry_parser
 
 
 def summary(data_dir: Path, n: int) -> str:
@@ -31,9 +32,7 @@ def summary(data_dir: Path, n: int) -> str:
 
 
 def get_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
-    )
+    parser = entry_parser(__doc__)
     parser.add_argument("data_dirs", type=Path, nargs="+")
     parser.add_argument(
         "--allow_empty_text", type=str2bool, default=False, help="accept empty transcripts"

@@ -72,7 +72,7 @@ from typing import BinaryIO, Optional, Union
 import numpy as np
 import torch
 
-from lad.log import setup_logging
+from lad.log import entry_parser, parse_args
 
 PathLike = Union[str, os.PathLike]
 
@@ -392,30 +392,28 @@ def mapping_plan(dims: dict[str, int], encoder_positions: bool, projection: bool
         linear(f"encoder/conv{i}", f"{enc}.conv{i}")  # (out, in, kernel), as torch Conv1d
     if encoder_positions:
         plan.append(("encoder/position_encodings/encodings", (f"{enc}.embed_positions.weight",)))
-    for i in range(dims["encoder_layers"]):
-        src, dst = f"encoder/layer_{i}", f"{enc}.layers.{i}"
+
+    def layer(src: str, dst: str, cross: bool) -> None:  # one encoder or decoder layer
         fused(f"{src}/self_attention/linear_0", f"{dst}.self_attn", "qkv")
         linear(f"{src}/self_attention/linear_1", f"{dst}.self_attn.out_proj")
         norm(f"{src}/self_attention/layer_norm", f"{dst}.self_attn_layer_norm")
+        if cross:
+            linear(f"{src}/attention/linear_0", f"{dst}.encoder_attn.q_proj")
+            fused(f"{src}/attention/linear_1", f"{dst}.encoder_attn", "kv")
+            linear(f"{src}/attention/linear_2", f"{dst}.encoder_attn.out_proj")
+            norm(f"{src}/attention/layer_norm", f"{dst}.encoder_attn_layer_norm")
         linear(f"{src}/ffn/linear_0", f"{dst}.fc1")
         linear(f"{src}/ffn/linear_1", f"{dst}.fc2")
         norm(f"{src}/ffn/layer_norm", f"{dst}.final_layer_norm")
+
+    for i in range(dims["encoder_layers"]):
+        layer(f"encoder/layer_{i}", f"{enc}.layers.{i}", cross=False)
     norm("encoder/layer_norm", f"{enc}.layer_norm")
 
     plan.append(("decoder/embeddings/weight", (f"{dec}.embed_tokens.weight",)))
     plan.append(("decoder/position_encodings/encodings", (f"{dec}.embed_positions.weight",)))
     for i in range(dims["decoder_layers"]):
-        src, dst = f"decoder/layer_{i}", f"{dec}.layers.{i}"
-        fused(f"{src}/self_attention/linear_0", f"{dst}.self_attn", "qkv")
-        linear(f"{src}/self_attention/linear_1", f"{dst}.self_attn.out_proj")
-        norm(f"{src}/self_attention/layer_norm", f"{dst}.self_attn_layer_norm")
-        linear(f"{src}/attention/linear_0", f"{dst}.encoder_attn.q_proj")
-        fused(f"{src}/attention/linear_1", f"{dst}.encoder_attn", "kv")
-        linear(f"{src}/attention/linear_2", f"{dst}.encoder_attn.out_proj")
-        norm(f"{src}/attention/layer_norm", f"{dst}.encoder_attn_layer_norm")
-        linear(f"{src}/ffn/linear_0", f"{dst}.fc1")
-        linear(f"{src}/ffn/linear_1", f"{dst}.fc2")
-        norm(f"{src}/ffn/layer_norm", f"{dst}.final_layer_norm")
+        layer(f"decoder/layer_{i}", f"{dec}.layers.{i}", cross=True)
     norm("decoder/layer_norm", f"{dec}.layer_norm")
     if projection:
         plan.append(("decoder/projection/weight", ("proj_out.weight",)))
@@ -733,9 +731,7 @@ def convert_ct2_whisper(
 
 
 def get_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
-    )
+    parser = entry_parser(__doc__)
     parser.add_argument(
         "--model_bin", type=Path, nargs="+", required=True, help="model.bin or its parts, in order"
     )
@@ -746,8 +742,7 @@ def get_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Optional[list[str]] = None) -> None:
-    args = get_parser().parse_args(argv)
-    setup_logging()
+    args = parse_args(get_parser(), argv)
     convert_ct2_whisper(args.model_bin, args.ct2_config, args.tokenizer_json, args.out_dir)
 
 

@@ -152,3 +152,30 @@ def test_sigkill_then_the_same_command_ends_at_the_uninterrupted_weights(
         a, b = (torch.load(d / name, weights_only=False) for d in (whole, killed))
         assert all(torch.equal(a[k], b[k]) for k in a), name
     assert not list(killed.glob("*.tmp"))
+
+
+def test_two_cpu_processes_train_as_one_with_the_same_global_batch(demo_data, stats, tmp_path):
+    """lad.sh --nproc 2 --ngpu 0: torchrun, gloo; ESPnet splits each batch of 4 over the two
+    ranks and DistributedDataParallel averages their gradients, so the weights follow the
+    single-process run's (up to the order of float sums); only rank 0 writes."""
+    one, two = tmp_path / "one", tmp_path / "two"
+    epochs = ["--max_epoch", "2"]
+    _run([*_train_args(demo_data, "lad_hard", stats, one), *epochs], tmp_path / "one.log")
+    torchrun = ["-m", "torch.distributed.run", "--standalone", "--nproc_per_node", "2"]
+    train = _train_args(demo_data, "lad_hard", stats, two)
+    _run([*torchrun, *train, *epochs, "--dist_backend", "gloo"], tmp_path / "two.log")
+    log = (tmp_path / "two.log").read_text()
+    assert "world_size=2" in log.replace(" ", "") or "distributed: True" in log, log[-2000:]
+    a = torch.load(one / "checkpoint.pth", weights_only=False)
+    b = torch.load(two / "checkpoint.pth", weights_only=False)
+    assert a["model"]["num_updates"].item() == b["model"]["num_updates"].item() == 2 * 6
+    for name, tensor in a["model"].items():
+        if tensor.is_floating_point():
+            torch.testing.assert_close(b["model"][name], tensor, rtol=1e-4, atol=1e-5, msg=name)
+    valid = [x["reporter"]["stats"][2]["valid"]["loss"] for x in (a, b)]
+    assert valid[1] == pytest.approx(valid[0], rel=1e-4)
+
+    def written(d: Path) -> list[tuple[str, ...]]:  # tensorboard/<phase>, not the event file
+        return sorted(p.relative_to(d).parts[:2] for p in d.rglob("*") if p.is_file())
+
+    assert written(one) == written(two)  # one events file per phase, one checkpoint: rank 0's

@@ -104,29 +104,27 @@ def ct2_variables(
     for i in (1, 2):
         linear(f"encoder/conv{i}", f"{enc}.conv{i}")
     out["encoder/position_encodings/encodings"] = sd[f"{enc}.embed_positions.weight"]
-    for i in range(cfg.encoder_layers):
-        dst, src = f"encoder/layer_{i}", f"{enc}.layers.{i}"
+
+    def layer(dst: str, src: str, cross: bool) -> None:
         fused(f"{dst}/self_attention/linear_0", f"{src}.self_attn", "qkv")
         linear(f"{dst}/self_attention/linear_1", f"{src}.self_attn.out_proj")
         norm(f"{dst}/self_attention/layer_norm", f"{src}.self_attn_layer_norm")
+        if cross:
+            linear(f"{dst}/attention/linear_0", f"{src}.encoder_attn.q_proj")
+            fused(f"{dst}/attention/linear_1", f"{src}.encoder_attn", "kv")
+            linear(f"{dst}/attention/linear_2", f"{src}.encoder_attn.out_proj")
+            norm(f"{dst}/attention/layer_norm", f"{src}.encoder_attn_layer_norm")
         linear(f"{dst}/ffn/linear_0", f"{src}.fc1")
         linear(f"{dst}/ffn/linear_1", f"{src}.fc2")
         norm(f"{dst}/ffn/layer_norm", f"{src}.final_layer_norm")
+
+    for i in range(cfg.encoder_layers):
+        layer(f"encoder/layer_{i}", f"{enc}.layers.{i}", cross=False)
     norm("encoder/layer_norm", f"{enc}.layer_norm")
     out["decoder/embeddings/weight"] = sd[f"{dec}.embed_tokens.weight"]
     out["decoder/position_encodings/encodings"] = sd[f"{dec}.embed_positions.weight"]
     for i in range(cfg.decoder_layers):
-        dst, src = f"decoder/layer_{i}", f"{dec}.layers.{i}"
-        fused(f"{dst}/self_attention/linear_0", f"{src}.self_attn", "qkv")
-        linear(f"{dst}/self_attention/linear_1", f"{src}.self_attn.out_proj")
-        norm(f"{dst}/self_attention/layer_norm", f"{src}.self_attn_layer_norm")
-        linear(f"{dst}/attention/linear_0", f"{src}.encoder_attn.q_proj")
-        fused(f"{dst}/attention/linear_1", f"{src}.encoder_attn", "kv")
-        linear(f"{dst}/attention/linear_2", f"{src}.encoder_attn.out_proj")
-        norm(f"{dst}/attention/layer_norm", f"{src}.encoder_attn_layer_norm")
-        linear(f"{dst}/ffn/linear_0", f"{src}.fc1")
-        linear(f"{dst}/ffn/linear_1", f"{src}.fc2")
-        norm(f"{dst}/ffn/layer_norm", f"{src}.final_layer_norm")
+        layer(f"decoder/layer_{i}", f"{dec}.layers.{i}", cross=True)
     norm("decoder/layer_norm", f"{dec}.layer_norm")
     if int8_linears:  # CTranslate2's int8: per output row, scale = 127 / max|w|
         for name in [n for n in out if "/linear_" in n and n.endswith("/weight")]:

@@ -31,7 +31,8 @@ logged() {  # logged <log file> <command...>: append the output to the log; on f
 stage=1                 # first stage to run
 stop_stage=10           # last stage to run
 nj=2                    # parallel jobs of stages 1 and 3; stage 4's pieces (run in turn)
-ngpu=0                  # GPUs for training (0: CPU)
+ngpu=0                  # GPUs for training (0: CPU); more than 1: one process per GPU
+nproc=1                 # with --ngpu 0: CPU training processes (torchrun, gloo backend)
 datadir=data            # stage 1-2 output
 dumpdir=dump            # stage 3-4 output
 expdir=exp              # stage 6-7 output
@@ -66,7 +67,7 @@ asr_config=""           # its ASR (default conf/<scale>/asr.yaml)
 cascade_language=given  # given: the ASR is told each utterance's language; detected: it finds it
 
 help_message="$(sed -n '2,14p' "$0")"
-options=" stage stop_stage nj ngpu datadir dumpdir expdir langs local_data_opts max_per_lang
+options=" stage stop_stage nj ngpu nproc datadir dumpdir expdir langs local_data_opts max_per_lang
     extra_datadirs min_sec max_sec train_set valid_set test_sets feats_type scale systems train_config
     train_args tag seeds teacher_cache inference_config inference_model inference_args cascade
     asr_config cascade_language "
@@ -79,6 +80,19 @@ options=" stage stop_stage nj ngpu datadir dumpdir expdir langs local_data_opts 
 # shellcheck disable=SC1091
 . ./cmd.sh
 read -r -a train_launcher <<< "${train_cmd}"
+# Distributed training through ESPnet: with GPUs its own launcher (one process per GPU,
+# NCCL); on the CPU, torchrun starts --nproc processes that meet over gloo. The batch of
+# each update is split over the processes, so the global batch stays the config's.
+trainer=(python -m lad.bin.lad_train)
+if [ "${ngpu}" -gt 1 ]; then
+    trainer+=(--multiprocessing_distributed true)
+elif [ "${ngpu}" -eq 0 ] && [ "${nproc}" -gt 1 ]; then
+    trainer=(python -m torch.distributed.run --standalone --nproc_per_node "${nproc}"
+        -m lad.bin.lad_train --dist_backend gloo)
+elif [ "${nproc}" -gt 1 ]; then
+    log "--nproc is for CPU training (--ngpu 0); with GPUs, --ngpu N starts one process per GPU"
+    exit 2
+fi
 read -r -a langs_arr <<< "${langs}"
 read -r -a test_sets_arr <<< "${test_sets}"
 
@@ -245,7 +259,7 @@ for system in "${system_names[@]}"; do
             exp="$(exp_of "${system}" "${seed}")"
             log "Stage 7: train ${system} (${config}${seed:+, seed ${seed}}) -> ${exp} (log: ${exp}/logs/train.log)"
             mkdir -p "${exp}/logs"
-            cmd=("${train_launcher[@]}" python -m lad.bin.lad_train "${common[@]}"
+            cmd=("${train_launcher[@]}" "${trainer[@]}" "${common[@]}"
                 --train_shape_file "${stats}/train/speech_shape" --train_shape_file "${stats}/train/text_shape"
                 --valid_shape_file "${stats}/valid/speech_shape" --valid_shape_file "${stats}/valid/text_shape"
                 --fold_length "${speech_fold}" --fold_length 500 --ngpu "${ngpu}" --resume true
@@ -269,37 +283,33 @@ if "${cascade}" && [ ! -f "${asr_config}" ]; then
     cascade=false
 fi
 
+# $1: decode directory, then the entry point and its options -> <dir>/responses.jsonl
+run_decode() {
+    local dir="$1"; shift
+    mkdir -p "${dir}/logs"
+    logged "${dir}/logs/inference.log" "${decode_launcher[@]}" python -m "$@" \
+        --config "${inference_config}" --out "${dir}/responses.jsonl" --device "${device}" \
+        "${extra_inference[@]}"
+}
+
 if [ "${stage}" -le 8 ] && [ "${stop_stage}" -ge 8 ]; then
     [ -f "${inference_config}" ] || { log "no inference config ${inference_config}"; exit 1; }
     for dset in "${test_sets_arr[@]}"; do
         log "Stage 8: text-only LLM on the transcripts of ${dset} -> ${text_llm}/decode_${dset}"
-        mkdir -p "${text_llm}/decode_${dset}/logs"
-        logged "${text_llm}/decode_${dset}/logs/inference.log" "${decode_launcher[@]}" \
-            python -m lad.bin.lad_inference --text_only true \
-            --model_dir "$(exp_of "${first_system}" "${first_seed}")" --config "${inference_config}" \
-            --data_dir "${feats_dir}/${dset}" --out "${text_llm}/decode_${dset}/responses.jsonl" \
-            --device "${device}" "${extra_inference[@]}"
+        run_decode "${text_llm}/decode_${dset}" lad.bin.lad_inference --text_only true \
+            --model_dir "$(exp_of "${first_system}" "${first_seed}")" --data_dir "${feats_dir}/${dset}"
         if "${cascade}"; then
             log "Stage 8: ASR -> LLM cascade (${asr_config}, language ${cascade_language}) on ${dset} -> ${cascade_dir}/decode_${dset}"
-            mkdir -p "${cascade_dir}/decode_${dset}/logs"
-            logged "${cascade_dir}/decode_${dset}/logs/inference.log" "${decode_launcher[@]}" \
-                python -m lad.bin.cascade_inference --asr_config "${asr_config}" \
-                --llm_from "${configs[${first_system}]}" --config "${inference_config}" \
-                --data_dir "${dumpdir}/raw/${dset}" --language "${cascade_language}" \
-                --out "${cascade_dir}/decode_${dset}/responses.jsonl" --device "${device}" \
-                "${extra_inference[@]}"
+            run_decode "${cascade_dir}/decode_${dset}" lad.bin.cascade_inference \
+                --asr_config "${asr_config}" --llm_from "${configs[${first_system}]}" \
+                --data_dir "${dumpdir}/raw/${dset}" --language "${cascade_language}"
         fi
         for run in "${runs[@]}"; do
             read -r system seed <<< "${run}"
             exp="$(exp_of "${system}" "${seed}")"
-            decode="${exp}/decode_${dset}"
-            log "Stage 8: ${system}${seed:+ (seed ${seed})} responds to the speech of ${dset} -> ${decode}"
-            mkdir -p "${decode}/logs"
-            logged "${decode}/logs/inference.log" "${decode_launcher[@]}" \
-                python -m lad.bin.lad_inference --model_dir "${exp}" \
-                --model_file "${exp}/${inference_model}" --config "${inference_config}" \
-                --data_dir "${feats_dir}/${dset}" --out "${decode}/responses.jsonl" \
-                --device "${device}" "${extra_inference[@]}"
+            log "Stage 8: ${system}${seed:+ (seed ${seed})} responds to the speech of ${dset} -> ${exp}/decode_${dset}"
+            run_decode "${exp}/decode_${dset}" lad.bin.lad_inference --model_dir "${exp}" \
+                --model_file "${exp}/${inference_model}" --data_dir "${feats_dir}/${dset}"
         done
     done
 fi

@@ -21,6 +21,8 @@ import importlib
 import sys
 from typing import Optional
 
+from lad.log import entry_parser
+
 SUBCOMMANDS = {
     "build": "MLQA test files -> manifest.jsonl (N per language)",
     "speak": "questions -> 16 kHz audio (espeak-ng, VITS, command)",
@@ -35,11 +37,7 @@ SUBCOMMANDS = {
 
 def get_parser() -> argparse.ArgumentParser:
     """The subcommands; each one's arguments are its module's get_parser()."""
-    parser = argparse.ArgumentParser(
-        prog="python -m lad.bin.audio_mlqa",
-        description=__doc__,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-    )
+    parser = entry_parser(__doc__, "python -m lad.bin.audio_mlqa")
     sub = parser.add_subparsers(dest="command", required=True)
     for name, help_line in SUBCOMMANDS.items():
         sub.add_parser(name, help=help_line, add_help=False)

@@ -25,15 +25,11 @@ import torch
 
 from lad.audio_mlqa.systems import answer_manifest, resolve_system
 from lad.bin.audio_mlqa.systems import add_system_arguments
-from lad.log import setup_logging
+from lad.log import entry_parser, parse_args
 
 
 def get_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="python -m lad.bin.audio_mlqa answer",
-        description=__doc__,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-    )
+    parser = entry_parser(__doc__, "python -m lad.bin.audio_mlqa answer")
     parser.add_argument("--manifest", type=Path, required=True, help="after `speak`")
     parser.add_argument("--system", required=True, help="lad, text, cascade or a --lad_models name")
     parser.add_argument("--prompt", type=Path, required=True, help="user turn template")
@@ -47,8 +43,7 @@ def get_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Optional[list[str]] = None) -> None:
-    args = get_parser().parse_args(argv)
-    setup_logging()
+    args = parse_args(get_parser(), argv)
     try:
         system = resolve_system(
             args.system, args.lad_models, args.model_dir, args.llm_config, args.asr_config
@@ -56,8 +51,8 @@ def main(argv: Optional[list[str]] = None) -> None:
     except ValueError as e:
         raise SystemExit(str(e)) from e
     answer_manifest(
-        system, args.manifest, args.prompt, args.out, args.device, args.batch_size,
-        args.max_new_tokens,
+        system, args.manifest, args.prompt, args.out, device=args.device,
+        batch_size=args.batch_size, max_new_tokens=args.max_new_tokens,
     )  # fmt: skip
 
 

@@ -19,15 +19,11 @@ from pathlib import Path
 from typing import Optional
 
 from lad.audio_mlqa.manifest import DEFAULT_LANGS, SPLITS, build_manifest, write_manifest
-from lad.log import setup_logging
+from lad.log import entry_parser, parse_args
 
 
 def get_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="python -m lad.bin.audio_mlqa build",
-        description=__doc__,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-    )
+    parser = entry_parser(__doc__, "python -m lad.bin.audio_mlqa build")
     parser.add_argument("--mlqa", type=Path, required=True, help="the MLQA_V1 folder")
     parser.add_argument("--langs", default=" ".join(DEFAULT_LANGS), help="space-separated codes")
     parser.add_argument("--per_lang", type=int, default=250, help="questions per language")
@@ -38,8 +34,7 @@ def get_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Optional[list[str]] = None) -> None:
-    args = get_parser().parse_args(argv)
-    setup_logging()
+    args = parse_args(get_parser(), argv)
     langs = args.langs.split()
     if not langs:
         raise SystemExit("--langs is empty")

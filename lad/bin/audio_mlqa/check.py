@@ -24,15 +24,11 @@ from typing import Optional
 from espnet2.utils.types import str2bool
 
 from lad.audio_mlqa.intelligibility import check_manifest
-from lad.log import setup_logging
+from lad.log import entry_parser, parse_args
 
 
 def get_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="python -m lad.bin.audio_mlqa check",
-        description=__doc__,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-    )
+    parser = entry_parser(__doc__, "python -m lad.bin.audio_mlqa check")
     parser.add_argument("--manifest", type=Path, required=True, help="spoken manifest (jsonl)")
     parser.add_argument("--asr_config", type=Path, required=True, help="YAML: the ASR spec")
     parser.add_argument("--out", type=Path, required=True, help="checked manifest (jsonl)")
@@ -45,8 +41,7 @@ def get_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Optional[list[str]] = None) -> None:
-    args = get_parser().parse_args(argv)
-    setup_logging()
+    args = parse_args(get_parser(), argv)
     if args.batch_size < 1:
         raise SystemExit("--batch_size must be >= 1")
     try:

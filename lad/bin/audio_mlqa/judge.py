@@ -26,15 +26,11 @@ from pathlib import Path
 from typing import Optional
 
 from lad.audio_mlqa.judge import judge_answers
-from lad.log import setup_logging
+from lad.log import entry_parser, parse_args
 
 
 def get_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="python -m lad.bin.audio_mlqa judge",
-        description=__doc__,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-    )
+    parser = entry_parser(__doc__, "python -m lad.bin.audio_mlqa judge")
     parser.add_argument("--manifest", type=Path, required=True, help="manifest.jsonl (build)")
     parser.add_argument("--answers", type=Path, required=True, help="answers.jsonl (answer)")
     parser.add_argument("--config", type=Path, required=True, help="judge yaml (http or local)")
@@ -53,10 +49,15 @@ def get_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Optional[list[str]] = None) -> None:
-    args = get_parser().parse_args(argv)
-    setup_logging()
+    args = parse_args(get_parser(), argv)
     summary = judge_answers(
-        args.manifest, args.answers, args.config, args.prompt, args.out, args.field, args.chunk
+        args.manifest,
+        args.answers,
+        args.config,
+        args.prompt,
+        args.out,
+        field=args.field,
+        chunk=args.chunk,
     )
     if summary["failures"] == summary["n"]:
         raise SystemExit(f"judge: all {summary['n']} items failed (see {args.out})")

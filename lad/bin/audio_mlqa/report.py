@@ -16,15 +16,11 @@ from typing import Optional
 
 from lad.audio_mlqa.report import report
 from lad.data.files import write_text
-from lad.log import setup_logging
+from lad.log import entry_parser, parse_args
 
 
 def get_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="python -m lad.bin.audio_mlqa report",
-        description=__doc__,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-    )
+    parser = entry_parser(__doc__, "python -m lad.bin.audio_mlqa report")
     parser.add_argument("--expdir", type=Path, required=True)
     parser.add_argument("--systems", nargs="+", required=True, help="directories in --expdir")
     parser.add_argument("--baseline", default="text", help="relative gains are over it")
@@ -34,8 +30,7 @@ def get_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Optional[list[str]] = None) -> None:
-    args = get_parser().parse_args(argv)
-    setup_logging()
+    args = parse_args(get_parser(), argv)
     text = report(args.expdir, args.systems, args.baseline, args.manifest)
     write_text(args.out, text + "\n")
     print(text)

@@ -25,15 +25,11 @@ from typing import Optional
 
 from lad.audio_mlqa.manifest import LANGS
 from lad.audio_mlqa.scoring import evaluate_file, format_scores, score_answers
-from lad.log import setup_logging
+from lad.log import entry_parser, parse_args
 
 
 def get_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="python -m lad.bin.audio_mlqa score",
-        description=__doc__,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-    )
+    parser = entry_parser(__doc__, "python -m lad.bin.audio_mlqa score")
     recipe = parser.add_argument_group("recipe mode")
     recipe.add_argument("--manifest", type=Path, help="manifest.jsonl (id, lang, answers, ...)")
     recipe.add_argument("--answers", type=Path, help="a system's answers.jsonl (id, lang, answer)")
@@ -46,8 +42,7 @@ def get_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Optional[list[str]] = None) -> None:
-    args = get_parser().parse_args(argv)
-    setup_logging()
+    args = parse_args(get_parser(), argv)
     recipe = {"--manifest": args.manifest, "--answers": args.answers, "--out": args.out}
     parity = {"--dataset": args.dataset, "--predictions": args.predictions, "--lang": args.lang}
     given = [name for name, v in {**recipe, **parity}.items() if v is not None]

@@ -20,16 +20,12 @@ from pathlib import Path
 from typing import Optional
 
 from lad.audio_mlqa.speak import check_config, speak_manifest
-from lad.log import setup_logging
+from lad.log import entry_parser, parse_args
 from lad.tts.backends import build_tts, load_tts_config
 
 
 def get_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="python -m lad.bin.audio_mlqa speak",
-        description=__doc__,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-    )
+    parser = entry_parser(__doc__, "python -m lad.bin.audio_mlqa speak")
     parser.add_argument("--manifest", type=Path, required=True, help="input manifest (jsonl)")
     parser.add_argument("--out", type=Path, required=True, help="output manifest (jsonl)")
     parser.add_argument("--wav_dir", type=Path, required=True, help="where <lang>/<id>.wav go")
@@ -39,8 +35,7 @@ def get_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Optional[list[str]] = None) -> None:
-    args = get_parser().parse_args(argv)
-    setup_logging()
+    args = parse_args(get_parser(), argv)
     if args.nj < 1:
         raise SystemExit("--nj must be >= 1")
     config = load_tts_config(args.tts_config)

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Optional
 
 from lad.audio_mlqa.systems import resolve_systems
+from lad.log import entry_parser
 
 
 def optional_path(text: str) -> Optional[Path]:
@@ -39,11 +40,7 @@ def add_system_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def get_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="python -m lad.bin.audio_mlqa systems",
-        description=__doc__,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-    )
+    parser = entry_parser(__doc__, "python -m lad.bin.audio_mlqa systems")
     add_system_arguments(parser)
     parser.add_argument("--baselines", default="", help='"text cascade", space-separated')
     return parser
