@@ -19,6 +19,9 @@ install_requires = [
     # read the GGUF file of the mini recipe's LLM once, at set-up (transformers' GGUF loader)
     "gguf==0.19.0",
     "accelerate==1.15.0",
+    # stage 11: the Hugging Face model folder (weights as safetensors) and its upload
+    "safetensors==0.8.0",
+    "huggingface_hub==2.4.0",
     # scoring: chrF of responses (stage 9), CER/WER of synthesised questions (Audio-MLQA)
     "sacrebleu==2.6.0",
     "jiwer==4.0.0",

@@ -49,7 +49,7 @@ def load_model(model_dir: Path, model_file: Optional[Path] = None, device: str =
     model_file = model_file or packed.weights_path(model_dir)
     check_model_files(config, model_file)
     model, _ = LADTask.build_model_from_file(config, None, device)
-    state = torch.load(model_file, map_location=device, weights_only=True)
+    state = packed.load_weights(model_file, device)
     model.load_state_dict(state, strict=True)  # frozen keys are allowed to be absent
     logging.info(f"loaded {model_file} ({len(state)} tensors)")
     return model.eval()

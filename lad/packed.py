@@ -1,7 +1,8 @@
 """The packed model directory of stage 10: its layout is written and read here only.
 
     <dir>/config.yaml   the training config (backbone ids/paths, languages, model options)
-    <dir>/model.pth     the trainable weights only (query bank, gate, Q-Former, projection)
+    <dir>/model.pth     the trainable weights only (query bank, gate, Q-Former, projection);
+                        model.safetensors instead in the Hugging Face folder of stage 11
     <dir>/decode.yaml   decoding options (optional): the defaults of lad_inference there
     <dir>/meta.yaml     source, checksum, commit, languages, backbones, usage
 
@@ -19,10 +20,13 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any, Optional
 
+import safetensors.torch
+import torch
 import yaml
 
 CONFIG = "config.yaml"
 WEIGHTS = "model.pth"
+SAFETENSORS = "model.safetensors"  # the stage-11 folder's weights (lad.hub)
 DECODE = "decode.yaml"
 META = "meta.yaml"
 
@@ -32,7 +36,16 @@ def config_path(model_dir: Path) -> Path:
 
 
 def weights_path(model_dir: Path) -> Path:
-    return Path(model_dir) / WEIGHTS
+    """model.pth, or model.safetensors where only that is there (a stage-11 folder)."""
+    pth, st = Path(model_dir) / WEIGHTS, Path(model_dir) / SAFETENSORS
+    return st if st.is_file() and not pth.is_file() else pth
+
+
+def load_weights(path: Path, device: str = "cpu") -> dict[str, torch.Tensor]:
+    """The tensors of a weights file of either format."""
+    if Path(path).suffix == ".safetensors":
+        return safetensors.torch.load_file(str(path), device=device)
+    return torch.load(path, map_location=device, weights_only=True)
 
 
 def decode_path(model_dir: Path) -> Path:

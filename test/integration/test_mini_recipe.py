@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 import torch
 
+from lad import hub
 from lad.data.kaldi import read_kaldi_file, validate_data_dir
 from test.conftest import REPO
 from test.integration.recipes import run_script
@@ -73,7 +74,7 @@ def test_stages_1_to_7(tiny_run):
     for system in ("ml_diva", "lad_hard"):
         train_log = (root / "exp" / system / "logs" / "train.log").read_text()
         assert "the teacher pass is read from the stage-5 cache" in train_log
-    assert "Successfully finished stages 1-10" in out
+    assert "Successfully finished stages 1-11" in out
 
 
 def test_stages_8_to_10(tiny_run):
@@ -97,13 +98,19 @@ def test_stages_8_to_10(tiny_run):
         assert sorted(p.name for p in packed.iterdir()) == [
             "config.yaml", "decode.yaml", "meta.yaml", "model.pth"
         ]  # fmt: skip
+    for system in ("ml_diva", "lad_hard"):  # stage 11: the Hugging Face folder
+        hf = exp / system / "hf"
+        assert (hf / "model.safetensors").is_file() and not (hf / "model.pth").exists()
+        card = hub.read_front_matter(hf / "README.md")
+        assert card["language"] == ["en", "de", "zh"]
+        assert (hf / "RESULTS.md").read_text() == (exp / "RESULTS.md").read_text()
     results = (exp / "RESULTS.md").read_text()
     assert "| text-only LLM (ceiling) |" in results
     assert "| lad_hard |" in results and "| ml_diva |" in results
     # a person trying the packed model by hand
     wav = read_kaldi_file(root / "dump" / "raw" / "test" / "wav.scp")[test_ids[0]]
     proc = subprocess.run(
-        ["python", "-m", "lad.bin.lad_inference", "--model_dir", str(exp / "lad_hard" / "packed"),
+        ["python", "-m", "lad.bin.lad_inference", "--model_dir", str(exp / "lad_hard" / "hf"),
          "--wav", wav, "--max_new_tokens", "4"],
         cwd=RECIPE, capture_output=True, text=True, env=dict(os.environ, PATH=_venv_path()),
     )  # fmt: skip

@@ -11,6 +11,7 @@
 #                                         -> ${expdir}/<system>/decode_<set>/responses.jsonl
 #   9 scoring per language, gate confusion -> .../score/, ${expdir}/RESULTS.md
 #  10 pack a self-contained model dir     -> ${expdir}/<system>/packed
+#  11 Hugging Face folder + model card (pushed with --hf_repo) -> ${expdir}/<system>/hf
 # Usage: ./lad.sh [--stage N] [--stop_stage M] [--option value ...]
 set -euo pipefail
 
@@ -29,7 +30,7 @@ logged() {  # logged <log file> <command...>: append the output to the log; on f
 
 # General
 stage=1                 # first stage to run
-stop_stage=10           # last stage to run
+stop_stage=11           # last stage to run
 nj=2                    # parallel jobs of stages 1 and 3; stage 4's pieces (run in turn)
 ngpu=0                  # GPUs for training (0: CPU); more than 1: one process per GPU
 nproc=1                 # with --ngpu 0: CPU training processes (torchrun, gloo backend)
@@ -65,12 +66,16 @@ inference_args=""       # extra options for lad_inference, e.g. --instruction ".
 cascade=true            # stage 8-9: the ASR -> LLM cascade baseline (when an ASR config exists)
 asr_config=""           # its ASR (default conf/<scale>/asr.yaml)
 cascade_language=given  # given: the ASR is told each utterance's language; detected: it finds it
+# Sharing (stage 11)
+hf_repo=""              # owner/name on the Hugging Face Hub (one system and seed)
+skip_upload_hf=true     # false: push the folder to --hf_repo (needs a token and the network)
+hf_datasets=""          # Hub ids of the training data, for the model card
 
-help_message="$(sed -n '2,14p' "$0")"
+help_message="$(sed -n '2,15p' "$0")"
 options=" stage stop_stage nj ngpu nproc datadir dumpdir expdir langs local_data_opts max_per_lang
     extra_datadirs min_sec max_sec train_set valid_set test_sets feats_type scale systems train_config
     train_args tag seeds teacher_cache inference_config inference_model inference_args cascade
-    asr_config cascade_language "
+    asr_config cascade_language hf_repo skip_upload_hf hf_datasets "
 
 # shellcheck disable=SC1091
 . ./parse_options.sh
@@ -342,6 +347,22 @@ if [ "${stage}" -le 10 ] && [ "${stop_stage}" -ge 10 ]; then
         log "Stage 10: pack ${exp}/${inference_model} -> ${exp}/packed"
         python -m lad.bin.pack_model --exp "${exp}" --model_file "${inference_model}" \
             --inference_config "${inference_config}" --out "${exp}/packed"
+    done
+fi
+if [ "${stage}" -le 11 ] && [ "${stop_stage}" -ge 11 ]; then
+    if [ -n "${hf_repo}" ] && [ ${#runs[@]} -gt 1 ]; then
+        log "--hf_repo names one model: choose one system and seed (--systems, --seeds)"
+        exit 2
+    fi
+    read -r -a datasets <<< "${hf_datasets}"
+    for run in "${runs[@]}"; do
+        read -r system seed <<< "${run}"
+        exp="$(exp_of "${system}" "${seed}")"
+        log "Stage 11: Hugging Face folder of ${exp}/packed -> ${exp}/hf${hf_repo:+ (repo ${hf_repo})}"
+        python -m lad.bin.make_hf_model --packed "${exp}/packed" --out "${exp}/hf" \
+            --system "${system}${seed:+_seed${seed}}" --results "${expdir}/RESULTS.md" \
+            --train_command "${exp}/run.sh" --datasets "${datasets[@]}" \
+            --hf_repo "${hf_repo:-none}" --skip_upload_hf "${skip_upload_hf}" > /dev/null
     done
 fi
 log "Successfully finished stages ${stage}-${stop_stage}"
