@@ -28,6 +28,22 @@ logged() {  # logged <log file> <command...>: append the output to the log; on f
     fi
 }
 
+# logged_training <exp> <command...>: logged to <exp>/logs/train.log, with a progress line
+# (epoch, updates, s/update, ETA, loss: lad.bin.train_progress) every 30 s on the console
+logged_training() {
+    local exp="$1"; shift
+    logged "${exp}/logs/train.log" "$@" &
+    local pid=$! waited=0
+    while kill -0 "${pid}" 2> /dev/null; do
+        sleep 5
+        waited=$((waited + 5))
+        if [ $((waited % 30)) -eq 0 ] && kill -0 "${pid}" 2> /dev/null; then
+            log "  $(python -m lad.bin.train_progress --exp "${exp}" 2> /dev/null || true)"
+        fi
+    done
+    wait "${pid}"
+}
+
 # General
 stage=1                 # first stage to run
 stop_stage=11           # last stage to run
@@ -272,7 +288,7 @@ for system in "${system_names[@]}"; do
             [ -n "${seed}" ] && cmd+=(--seed "${seed}")
             printf '%q ' "${cmd[@]}" > "${exp}/run.sh"  # the exact command, to resume by hand
             echo >> "${exp}/run.sh"
-            logged "${exp}/logs/train.log" "${cmd[@]}"
+            logged_training "${exp}" "${cmd[@]}"
             python -m lad.bin.summarize_training "${exp}"
         done
     fi
