@@ -268,7 +268,8 @@ def decode_data_dir_to_jsonl(
     finished, with the same batches, so its output equals an uninterrupted run's."""
     progress = JsonlProgress(progress_path(out), f"{stamp} batch_size={batch_size}")
     done = {r["utt_id"]: r for r in progress.records}
-    total = len(read_kaldi_file(data_dir / "text"))
+    order = list(read_kaldi_file(data_dir / "text"))  # the data directory's (sorted) order
+    total = len(order)
     start, new = time.time(), 0
     for batch in iterate_data_dir(data_dir, batch_size, skip=done):
         results = respond(batch)
@@ -284,4 +285,4 @@ def decode_data_dir_to_jsonl(
         new += len(records)
         rate = new / (time.time() - start)
         logging.info(f"{len(done)}/{total} utterances ({rate:.2f}/s)")
-    progress.finish(out, [done[u] for u in read_kaldi_file(data_dir / "text") if u in done])
+    progress.finish(out, [done[u] for u in order if u in done])

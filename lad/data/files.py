@@ -79,14 +79,19 @@ class JsonlProgress:
     def _read(self) -> list[dict]:
         if not self.path.is_file():
             return []
-        data = self.path.read_bytes()
-        header = self._header()
+        cut = cut_torn_tail(self.path)
+        if cut:
+            logging.warning(
+                f"{self.path}: cut {cut} bytes after the last complete line "
+                "(a write interrupted by a kill)"
+            )
+        data, header = self.path.read_bytes(), self._header()
         if not data.startswith(header):
             logging.info(f"{self.path}: from a run with other inputs or options; starting over")
             self.path.unlink()
             return []
         records, end = [], len(header)
-        for line in data[end:].split(b"\n")[:-1]:  # the last piece has no newline: torn or empty
+        for line in data[end:].split(b"\n")[:-1]:
             try:
                 record = json.loads(line)
             except (json.JSONDecodeError, UnicodeDecodeError):
@@ -95,11 +100,8 @@ class JsonlProgress:
                 break
             records.append(record)
             end += len(line) + 1
-        if end < len(data):
-            logging.warning(
-                f"{self.path}: cut {len(data) - end} bytes after the last complete line "
-                "(a write interrupted by a kill)"
-            )
+        if end < len(data):  # a complete line that does not parse: keep what precedes it
+            logging.warning(f"{self.path}: cut {len(data) - end} bytes from an unreadable line on")
             with self.path.open("r+b") as f:
                 f.truncate(end)
         if records:
