@@ -20,6 +20,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
 import soundfile as sf
 import yaml
 
@@ -55,6 +56,15 @@ def readable_wav(path: Path) -> bool:
     return info.samplerate == SAMPLE_RATE and info.channels == 1 and info.frames > 0
 
 
+def write_wav(path: Path, wave: np.ndarray) -> None:
+    """Write 16 kHz mono samples as 16-bit PCM to a temporary name, then rename (parents made;
+    samples beyond [-1, 1] clipped, not wrapped)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(path.stem + ".tmp.wav")
+    sf.write(tmp, np.clip(wave, -1.0, 1.0), SAMPLE_RATE, subtype="PCM_16")
+    os.replace(tmp, path)
+
+
 def plan_jobs(items: Sequence[dict], wav_dir: Path) -> list[Job]:
     """One job per item; ``index`` counts the items of each language in manifest order."""
     seen: Counter = Counter()
@@ -77,10 +87,7 @@ def speak_job(tts: AbsTTS, job: Job) -> tuple[str, bool]:
         wave, voice = tts.synthesize(text, item["lang"], job.index)
     except (RuntimeError, ValueError, OSError) as e:
         raise RuntimeError(f"item {item['id']} ({item['lang']}, {text!r}): {e}") from e
-    job.wav.parent.mkdir(parents=True, exist_ok=True)
-    tmp = job.wav.with_name(job.wav.stem + ".tmp.wav")
-    sf.write(tmp, wave, SAMPLE_RATE, subtype="PCM_16")
-    os.replace(tmp, job.wav)
+    write_wav(job.wav, wave)
     return voice, True
 
 

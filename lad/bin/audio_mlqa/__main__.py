@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """Audio-MLQA: spoken multilingual QA from MLQA (egs/audio_mlqa/eval1).
 
-    python -m lad.bin.audio_mlqa build   ...  MLQA test files -> manifest.jsonl (N per language)
+    python -m lad.bin.audio_mlqa build   ...  MLQA test files -> manifest.jsonl (N per language),
+                                              or the Hub release -> manifest_spoken.jsonl + wavs
     python -m lad.bin.audio_mlqa speak   ...  questions -> 16 kHz audio (espeak-ng, VITS, command)
     python -m lad.bin.audio_mlqa check   ...  intelligibility of the audio with an ASR model
     python -m lad.bin.audio_mlqa systems ...  the systems of a run, checked: their names
@@ -24,7 +25,7 @@ from typing import Optional
 from lad.log import entry_parser
 
 SUBCOMMANDS = {
-    "build": "MLQA test files -> manifest.jsonl (N per language)",
+    "build": "MLQA test files -> manifest.jsonl, or the Hub release -> spoken manifest + wavs",
     "speak": "questions -> 16 kHz audio (espeak-ng, VITS, command)",
     "check": "intelligibility of the audio with an ASR model",
     "systems": "the systems of a run, checked: their names",
