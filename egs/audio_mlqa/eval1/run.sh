@@ -3,13 +3,16 @@
 # 250 items per language in en de es vi zh, judged 0-5 by GPT-4.1). Builds the benchmark,
 # answers it with trained LAD/ML-DiVA models and the baselines, scores EM/F1 and a judge.
 #   1 build   MLQA test files (context and question in one language) -> data/manifest.jsonl
+#             or, with --hub_dir, the released set's parquet files   -> data/manifest_spoken.jsonl
 #   2 speak   the questions -> 16 kHz audio (conf/tts_*.yaml)          -> data/manifest_spoken.jsonl
+#             (skipped with --hub_dir: the released set has its audio)
 #   3 check   intelligibility with an ASR model (--check true)          -> data/manifest_checked.jsonl
 #   4 answer  each system                                              -> exp/<system>/answers.jsonl
 #   5 score   EM/F1 with MLQA's normalisation                          -> exp/<system>/scores.json
 #   6 judge   0-5 by an LLM judge (conf/judge_*.yaml)                  -> exp/<system>/judged.jsonl
 #   7 report  the systems side by side                                 -> exp/RESULTS.md
 # Usage: ./run.sh --lad_models "lad_hard=../../mini/lad1/exp/mini/lad_hard/packed" [--option value ...]
+#        ./run.sh --hub_dir downloads/Audio-MLQA [--download true] --lad_models ... (the release)
 set -euo pipefail
 
 log() { echo "$(date '+%Y-%m-%dT%H:%M:%S') (run.sh:${BASH_LINENO[0]}) $*" >&2; }
@@ -19,7 +22,11 @@ log() { echo "$(date '+%Y-%m-%dT%H:%M:%S') (run.sh:${BASH_LINENO[0]}) $*" >&2; }
 stage=1
 stop_stage=7
 mlqa="${MLQA}"           # the MLQA_V1 folder (db.sh)
-download=false           # true: fetch MLQA_V1.zip from MLQA's public address into ${mlqa}
+download=false           # true: fetch MLQA_V1.zip into ${mlqa} (or the release into ${hub_dir})
+hub_dir=""               # the released Audio-MLQA (shreyasg97/Audio-MLQA, parquet): stage 1 reads
+                         # it instead of MLQA, stage 2 is skipped
+hub_split="test"         # its split ("": the only one there is)
+column_map=""            # "ours=theirs,..." when its column names are not guessed (build --help)
 langs="en de es vi zh"   # also ar hi
 per_lang=250
 seed=0
@@ -44,8 +51,9 @@ baseline=text            # the relative gains in RESULTS.md are over this system
 nj=2
 ngpu=0
 
-help_message="$(sed -n '2,13p' "$0")"
-options=" stage stop_stage mlqa download langs per_lang seed split datadir expdir tts_config check
+help_message="$(sed -n '2,15p' "$0")"
+options=" stage stop_stage mlqa download hub_dir hub_split column_map langs per_lang seed split
+    datadir expdir tts_config check
     check_asr_config max_cer drop_flagged lad_models baselines llm_config asr_config prompt
     max_new_tokens judge judge_config judge_prompt baseline nj ngpu "
 # shellcheck disable=SC1091
@@ -70,7 +78,22 @@ spoken="${datadir}/manifest_spoken.jsonl"
 final="${spoken}"
 [ "${check}" = true ] && final="${datadir}/manifest_checked.jsonl"
 
-if [ "${stage}" -le 1 ] && [ "${stop_stage}" -ge 1 ]; then
+if [ "${stage}" -le 1 ] && [ "${stop_stage}" -ge 1 ] && [ -n "${hub_dir}" ]; then
+    if [ ! -d "${hub_dir}" ]; then
+        if [ "${download}" != true ]; then
+            log "no Audio-MLQA at ${hub_dir}: rerun with --download true to fetch its parquet files"
+            log "from the Hub (shreyasg97/Audio-MLQA), or copy them there"
+            exit 1
+        fi
+        log "Stage 1: downloading shreyasg97/Audio-MLQA (parquet files, README.md) to ${hub_dir}"
+        python -c 'import sys; from lad.audio_mlqa.hub import download_release as d; d(sys.argv[1])' \
+            "${hub_dir}"
+    fi
+    log "Stage 1: the released set in ${hub_dir} (split ${hub_split:-the only one}) -> ${spoken}"
+    mkdir -p "${datadir}"
+    python -m lad.bin.audio_mlqa build --from_hub_dir "${hub_dir}" --hub_split "${hub_split}" \
+        --column_map "${column_map}" --langs "${langs}" --wav_dir "${datadir}/wav" --out "${spoken}"
+elif [ "${stage}" -le 1 ] && [ "${stop_stage}" -ge 1 ]; then
     if [ ! -d "${mlqa}/${split}" ]; then
         url=https://dl.fbaipublicfiles.com/MLQA/MLQA_V1.zip
         if [ "${download}" != true ]; then
@@ -89,7 +112,9 @@ if [ "${stage}" -le 1 ] && [ "${stop_stage}" -ge 1 ]; then
         --per_lang "${per_lang}" --seed "${seed}" --out "${manifest}"
 fi
 
-if [ "${stage}" -le 2 ] && [ "${stop_stage}" -ge 2 ]; then
+if [ "${stage}" -le 2 ] && [ "${stop_stage}" -ge 2 ] && [ -n "${hub_dir}" ]; then
+    log "Stage 2: skipped: the audio comes with the released set (${hub_dir})"
+elif [ "${stage}" -le 2 ] && [ "${stop_stage}" -ge 2 ]; then
     log "Stage 2: speak the questions (${tts_config}) -> ${spoken}"
     python -m lad.bin.audio_mlqa speak --manifest "${manifest}" --out "${spoken}" \
         --wav_dir "${datadir}/wav" --tts_config "${tts_config}" --nj "${nj}"
