@@ -25,7 +25,7 @@ mlqa="${MLQA}"           # the MLQA_V1 folder (db.sh)
 download=false           # true: fetch MLQA_V1.zip into ${mlqa} (or the release into ${hub_dir})
 hub_dir=""               # the released Audio-MLQA (shreyasg97/Audio-MLQA, parquet): stage 1 reads
                          # it instead of MLQA, stage 2 is skipped
-hub_split="test"         # its split ("": the only one there is)
+hub_split=""             # its split ("": the only one there is; else e.g. test)
 column_map=""            # "ours=theirs,..." when its column names are not guessed (build --help)
 langs="en de es vi zh"   # also ar hi
 per_lang=250
