@@ -8,5 +8,6 @@ One module per concern, in the order of the recipe's stages (python -m lad.bin.a
   systems          the answering systems (LAD, text, cascade), prompt, answer extraction (answer)
   scoring          EM/F1 with MLQA's official normalisation (score)
   judge            the LLM judge, 0-5 (judge)
+  calibration      the judge's calibration: gold, wrong and empty answers judged (calibrate)
   report           RESULTS.md (report)
 """

@@ -118,6 +118,12 @@ def prompt_key(judge_name: str, prompt: str) -> str:
     return hashlib.sha1(f"{judge_name}\n{prompt}".encode()).hexdigest()[:16]
 
 
+def template_key(template: str) -> str:
+    """Identifies a prompt template in summaries: the report checks that the systems and the
+    judge's calibration were judged with the same one."""
+    return hashlib.sha1(template.encode()).hexdigest()[:16]
+
+
 # ---------------------------------------------------------------------------------------------
 # Config (the judges are built at the end of the module)
 
@@ -617,7 +623,7 @@ def judge_answers(
     records = [done[(row["lang"], row["id"])] for row in rows]
     write_jsonl(out, records)
     progress.unlink(missing_ok=True)
-    summary = dict(judge=name, **summarize(records))
+    summary = dict(judge=name, prompt=template_key(template), **summarize(records))
     write_json(summary_path(out), summary)
     for lang, v in summary["langs"].items():
         mean = "n/a" if v["mean"] is None else f"{v['mean']:.3f}"

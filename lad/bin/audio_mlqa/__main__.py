@@ -8,6 +8,7 @@
     python -m lad.bin.audio_mlqa systems ...  the systems of a run, checked: their names
     python -m lad.bin.audio_mlqa answer  ...  a system's responses and short answers (jsonl)
     python -m lad.bin.audio_mlqa score   ...  EM/F1 with MLQA's normalisation (or parity mode)
+    python -m lad.bin.audio_mlqa calibrate ...  the judge's gold/wrong/empty calibration
     python -m lad.bin.audio_mlqa judge   ...  LLM-judge scores 0-5 (HTTP endpoint or local model)
     python -m lad.bin.audio_mlqa report  ...  RESULTS.md: systems side by side per language
 
@@ -31,6 +32,7 @@ SUBCOMMANDS = {
     "systems": "the systems of a run, checked: their names",
     "answer": "a system's responses and short answers (jsonl)",
     "score": "EM/F1 with MLQA's normalisation (or parity mode)",
+    "calibrate": "the judge's gold/wrong/empty calibration: may its scores be compared?",
     "judge": "LLM-judge scores 0-5 (HTTP endpoint or local model)",
     "report": "RESULTS.md: systems side by side per language",
 }

@@ -9,7 +9,9 @@ system's `response`) with the prompt template. --out gets one record per item, i
 order: {"id", "lang", "score": 0-5 or null (a failure), "reply": the judge's raw reply
 (truncated), "key": hash of the judge and the prompt, "error" (failures only)}.
 <out stem>.summary.json holds per language the mean score over the scored items, n and
-failures, and the macro average over languages. Exits non-zero when every item failed.
+failures, the macro average over languages, the judge and a hash of the prompt template (the
+report checks them against the judge's calibration: `calibrate`). Exits non-zero when every
+item failed.
 
 Resuming: each judged chunk is appended (one whole line per item, flushed and fsynced) to
 <out>.progress. A run first reads --out and <out>.progress (skipping a torn last line) and
