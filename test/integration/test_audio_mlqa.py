@@ -1,6 +1,7 @@
 """egs/audio_mlqa/eval1 end to end, offline, on the MLQA fixture: build, speak (espeak-ng),
 check (whisper-base), answer (a tiny random LAD model, the text-only LLM, the cascade),
-score (EM/F1), judge (SmolLM2, logits), report; then a rerun that redoes no answering."""
+score (EM/F1), the judge's calibration and judge (SmolLM2, logits), report; then a rerun that
+redoes no answering."""
 
 from __future__ import annotations
 
@@ -58,6 +59,7 @@ def recipe_run(tmp_path_factory):
         "--datadir", str(root / "data"), "--expdir", str(root / "exp"), "--check", "true",
         "--lad_models", f"tiny_lad={packed}", "--baselines", "text cascade",
         "--max_new_tokens", "6", "--check_asr_config", str(asr), "--asr_config", str(asr),
+        "--calib_per_lang", "1",
     ]  # fmt: skip
     out = _run(args, root / "run1.log")
     return root, args, out
@@ -95,6 +97,18 @@ def test_answer_score_judge_report(recipe_run):
     for system in ("tiny_lad", "text", "cascade"):
         assert f"| {system} |" in results
     assert "| system | de | en | zh | avg | vs text |" in results
+    # The judge's calibration: gold, wrong and empty answers of 1 item per language.
+    calibration = json.loads((exp / "judge_calibration" / "calibration.json").read_text())
+    assert calibration["all"]["n"] == 3 and calibration["candidates"] == 9
+    assert sorted(calibration["langs"]) == sorted(LANGS)
+    assert calibration["judge"] == summary["judge"] and calibration["prompt"] == summary["prompt"]
+    judge = results.split("## LLM judge", 1)[1]
+    assert "Judge calibration (" in judge
+    if calibration["calibrated"]:
+        assert "(uncalibrated)" not in judge
+    else:  # the 135M judge, as expected: its scores are shown without gains
+        assert judge.startswith(", mean score 0-5 (uncalibrated)")
+        assert "n/a (uncalibrated judge)" in judge and "%" not in judge
     assert "Successfully finished stages 1-7" in out
 
 

@@ -9,8 +9,9 @@
 #   3 check   intelligibility with an ASR model (--check true)          -> data/manifest_checked.jsonl
 #   4 answer  each system                                              -> exp/<system>/answers.jsonl
 #   5 score   EM/F1 with MLQA's normalisation                          -> exp/<system>/scores.json
-#   6 judge   0-5 by an LLM judge (conf/judge_*.yaml)                  -> exp/<system>/judged.jsonl
-#   7 report  the systems side by side                                 -> exp/RESULTS.md
+#   6 judge   calibrate the LLM judge (gold/wrong/empty answers)       -> exp/judge_calibration/
+#             then 0-5 by the judge (conf/judge_*.yaml)                -> exp/<system>/judged.jsonl
+#   7 report  the systems side by side (no judge gains if uncalibrated) -> exp/RESULTS.md
 # Usage: ./run.sh --lad_models "lad_hard=../../mini/lad1/exp/mini/lad_hard/packed" [--option value ...]
 #        ./run.sh --hub_dir downloads/Audio-MLQA [--download true] --lad_models ... (the release)
 set -euo pipefail
@@ -47,15 +48,19 @@ max_new_tokens=48
 judge=true
 judge_config=conf/judge_local.yaml # conf/judge_http.yaml for an API judge (key from the env)
 judge_prompt=conf/judge_prompt.txt
+calib_per_lang=20        # items per language of the judge's calibration (0: all)
+min_separation=1.0       # the judge is calibrated when mean gold - mean wrong >= this
+min_pairwise=0.75        # ... and gold beats wrong (and empty) on at least this fraction
 baseline=text            # the relative gains in RESULTS.md are over this system
 nj=2
 ngpu=0
 
-help_message="$(sed -n '2,15p' "$0")"
+help_message="$(sed -n '2,16p' "$0")"
 options=" stage stop_stage mlqa download hub_dir hub_split column_map langs per_lang seed split
     datadir expdir tts_config check
     check_asr_config max_cer drop_flagged lad_models baselines llm_config asr_config prompt
-    max_new_tokens judge judge_config judge_prompt baseline nj ngpu "
+    max_new_tokens judge judge_config judge_prompt calib_per_lang min_separation min_pairwise
+    baseline nj ngpu "
 # shellcheck disable=SC1091
 . ./parse_options.sh
 # shellcheck disable=SC1091
@@ -146,6 +151,10 @@ if [ "${stage}" -le 5 ] && [ "${stop_stage}" -ge 5 ]; then
 fi
 
 if [ "${stage}" -le 6 ] && [ "${stop_stage}" -ge 6 ] && [ "${judge}" = true ]; then
+    log "Stage 6: calibrate the judge (${judge_config}) -> ${expdir}/judge_calibration"
+    mlqa_py calibrate --manifest "${final}" --config "${judge_config}" --prompt "${judge_prompt}" \
+        --calib_per_lang "${calib_per_lang}" --seed "${seed}" --min_separation "${min_separation}" \
+        --min_pairwise "${min_pairwise}" --out "${expdir}/judge_calibration/judged.jsonl"
     for name in "${names[@]}"; do
         log "Stage 6: judge ${name} (${judge_config})"
         mlqa_py judge --manifest "${final}" --answers "${expdir}/${name}/answers.jsonl" \
