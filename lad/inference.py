@@ -13,7 +13,6 @@ L_OUT) and next-token distributions (KL(p_text || p_speech), top-1 agreement).
 from __future__ import annotations
 
 import logging
-import time
 from collections.abc import Callable, Container, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -28,6 +27,7 @@ from lad import packed
 from lad.data.audio import read_audio, to_mono_16k
 from lad.data.files import JsonlProgress, progress_path
 from lad.data.kaldi import read_kaldi_file
+from lad.log import Progress
 from lad.model.frozen_llm import FrozenLLM
 from lad.model.lad_model import LADModel
 from lad.model.prompts import ChatPrompt, pad_rows
@@ -269,8 +269,9 @@ def decode_data_dir_to_jsonl(
     progress = JsonlProgress(progress_path(out), f"{stamp} batch_size={batch_size}")
     done = {r["utt_id"]: r for r in progress.records}
     order = list(read_kaldi_file(data_dir / "text"))  # the data directory's (sorted) order
-    total = len(order)
-    start, new = time.time(), 0
+    progress_line = Progress(
+        f"decode {data_dir.name}", len(order), unit="utterances", done=len(done)
+    )
     for batch in iterate_data_dir(data_dir, batch_size, skip=done):
         results = respond(batch)
         records = [
@@ -282,7 +283,6 @@ def decode_data_dir_to_jsonl(
         ]
         progress.append(records)
         done.update((r["utt_id"], r) for r in records)
-        new += len(records)
-        rate = new / (time.time() - start)
-        logging.info(f"{len(done)}/{total} utterances ({rate:.2f}/s)")
+        progress_line.update(len(records))
+    progress_line.close()
     progress.finish(out, [done[u] for u in order if u in done])

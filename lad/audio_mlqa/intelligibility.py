@@ -17,7 +17,6 @@ from __future__ import annotations
 import hashlib
 import logging
 import os
-import time
 import unicodedata
 from collections import defaultdict
 from collections.abc import Container, Iterator, Sequence
@@ -34,6 +33,7 @@ from lad.audio_mlqa.manifest import read_manifest, write_manifest
 from lad.data.audio import SAMPLE_RATE
 from lad.data.files import JsonlProgress, progress_path
 from lad.data.stamps import file_marker, is_done, mark_done
+from lad.log import Progress
 
 CHARACTER_LANGS = frozenset({"zh"})  # scored on characters: spaces removed, WER == CER
 REPORT_COLUMNS = ("id", "lang", "cer", "wer", "flagged", "question", "asr")
@@ -104,7 +104,6 @@ def transcribe_batches(
     """{lang, id, asr} per item (``asr``: a lad.asr.AbsASR), one list per batch of
     ``batch_size`` items, in order; a batch whose (lang, id) keys are all in ``skip`` is passed
     over."""
-    start, n = time.perf_counter(), 0
     for b in range(0, len(items), batch_size):
         batch = items[b : b + batch_size]
         if all((item["lang"], item["id"]) in skip for item in batch):
@@ -113,8 +112,6 @@ def transcribe_batches(
         hyps = asr.transcribe(waves, [item["lang"] for item in batch])
         if len(hyps) != len(batch):
             raise RuntimeError(f"the ASR returned {len(hyps)} transcripts for {len(batch)} waves")
-        n += len(batch)
-        logging.info(f"{n} items transcribed, {time.perf_counter() - start:.1f} s")
         yield [
             dict(lang=item["lang"], id=item["id"], asr=hyp)
             for item, hyp in zip(batch, hyps, strict=True)
@@ -210,10 +207,13 @@ def check_manifest(
     hyps = {(r["lang"], r["id"]): r["asr"] for r in progress.records}
     if len(hyps) < len(items):  # else no ASR to load
         asr = load_asr(spec, str(asr_config))
+        line = Progress("transcribe", len(items), done=len(hyps))
         for records in transcribe_batches(items, asr, batch_size, skip=hyps):
             records = [r for r in records if (r["lang"], r["id"]) not in hyps]
             progress.append(records)
             hyps.update(((r["lang"], r["id"]), r["asr"]) for r in records)
+            line.update(len(records))
+        line.close()
     progress.close()
     pairs = [check_item(item, hyps[(item["lang"], item["id"])], max_cer) for item in items]
     checked, edits = [c for c, _ in pairs], [e for _, e in pairs]

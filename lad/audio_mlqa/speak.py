@@ -27,6 +27,7 @@ import yaml
 from lad.audio_mlqa.manifest import read_manifest, write_manifest
 from lad.data.audio import SAMPLE_RATE
 from lad.data.files import write_text
+from lad.log import Progress
 from lad.tts.backends import AbsTTS
 
 
@@ -124,16 +125,13 @@ def speak_manifest(manifest: Path, out: Path, wav_dir: Path, tts: AbsTTS, nj: in
     items = read_manifest(manifest)
     jobs = plan_jobs(items, Path(wav_dir).resolve())  # the manifest holds absolute paths
     start = time.perf_counter()
-    spoken, n_new, step = [], 0, max(1, len(jobs) // 10)
-    results = speak_all(tts, jobs, nj)
-    for i, (job, (voice, new)) in enumerate(zip(jobs, results, strict=True), 1):
+    spoken, n_new = [], 0
+    line = Progress(f"speak ({tts.name})", len(jobs), unit="questions")
+    for job, (voice, new) in zip(jobs, speak_all(tts, jobs, nj), strict=True):
         tts_info = {"backend": tts.name, "voice": voice}
         spoken.append({**job.item, "audio": str(job.wav), "tts": tts_info})
         n_new += new
-        if i % step == 0 or i == len(jobs):
-            logging.info(
-                f"{i}/{len(jobs)} items ({n_new} synthesised), {time.perf_counter() - start:.1f} s"
-            )
+        line.update()
     write_manifest(out, spoken)
     seconds = sum(sf.info(str(job.wav)).duration for job in jobs)
     logging.info(

@@ -22,7 +22,6 @@ import hashlib
 import json
 import logging
 import re
-import time
 from collections.abc import Container, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -33,6 +32,7 @@ import yaml
 from lad import packed
 from lad.data.files import JsonlProgress, progress_path, read_jsonl
 from lad.data.stamps import file_marker, is_done, mark_done
+from lad.log import Progress
 from lad.model.prompts import PLACEHOLDER, ChatPrompt
 
 # kind -> the options it needs (fields of System): the one registry of answering systems
@@ -192,7 +192,6 @@ def answer_batches(
 
             spec = yaml.safe_load(Path(system.asr_config).read_text(encoding="utf-8"))
             asr = build_asr(spec, str(system.asr_config))
-    start, n = time.time(), 0
     for batch in batches(items, batch_size):
         if all((it["lang"], it["id"]) in skip for it in batch):
             continue
@@ -210,8 +209,6 @@ def answer_batches(
             else:
                 speech, lengths = pad_speech(waves)
                 responses = speech_llm.respond(speech, lengths, prompts)
-        n += len(batch)
-        logging.info(f"{system.name}: {n} items answered ({n / (time.time() - start):.2f}/s)")
         yield [
             dict(id=it["id"], lang=it["lang"], response=response,
                  answer=extract_answer(response), **more)
@@ -246,10 +243,13 @@ def answer_manifest(
     batches_left = answer_batches(
         system, items, template, device, batch_size, max_new_tokens, skip=done
     )
+    line = Progress(f"answer {system.name}", len(items), done=len(done))
     for records in batches_left if len(done) < len(items) else ():  # no model loaded if none
         records = [r for r in records if (r["lang"], r["id"]) not in done]
         progress.append(records)
         done.update(((r["lang"], r["id"]), r) for r in records)
+        line.update(len(records))
+    line.close()
     progress.finish(out, [done[(it["lang"], it["id"])] for it in items])
     mark_done(marker, stamp)
     logging.info(f"wrote {out} ({len(items)} items)")

@@ -21,7 +21,6 @@ import json
 import logging
 import os
 import shutil
-import sys
 import time
 from pathlib import Path
 from typing import Any, Optional
@@ -30,11 +29,10 @@ import kaldiio
 import soundfile as sf
 import torch
 import yaml
-from tqdm import tqdm
 
 from lad.data.kaldi import read_kaldi_file, write_kaldi_file
 from lad.data.stamps import fingerprint, is_done, job_marker, mark_done
-from lad.log import entry_parser, parse_args
+from lad.log import Progress, entry_parser, parse_args
 from lad.model.backbones import freeze, load_whisper
 from lad.model.encoder import WhisperSpeechEncoder
 
@@ -58,6 +56,7 @@ def run_job(
     batch_size: int,
     device: str,
     stamp: str,
+    progress: Progress,
 ) -> None:
     """Encode ``utts`` [(utt, wav path)] into feats.<job>.{ark,scp} and frames.<job>."""
     whisper, extractor = load_whisper(spec)
@@ -65,11 +64,10 @@ def run_job(
     del whisper
     ark, scp = out / f"feats.{job}.ark", out / f"feats.{job}.scp"
     frames = {}
-    show = job == 0 and sys.stderr.isatty()
     # compression_method=3 is Kaldi's kTwoByteAuto: 16 bits a value. (Kaldi has no fp16
     # matrix; kaldiio's numpy arrays in an ark are not readable by ESPnet's loader.)
     with kaldiio.WriteHelper(f"ark,scp:{ark}.tmp,{scp}.tmp", compression_method=3) as writer:
-        for i in tqdm(range(0, len(utts), batch_size), disable=not show, desc="encode"):
+        for i in range(0, len(utts), batch_size):
             batch = utts[i : i + batch_size]
             waves = [torch.from_numpy(sf.read(path, dtype="float32")[0]) for _, path in batch]
             lengths = torch.tensor([len(w) for w in waves])
@@ -79,6 +77,7 @@ def run_job(
             for (utt, _), h, n in zip(batch, enc, mask.sum(1).tolist(), strict=True):
                 writer(utt, h[:n].float().cpu().numpy())  # (T_i, d_w)
                 frames[utt] = str(n)
+            progress.update(len(batch))
     # The scp names the .tmp ark; point it at the final name, then rename both.
     lines = (scp.with_name(scp.name + ".tmp")).read_text(encoding="utf-8")
     scp.with_name(scp.name + ".tmp").write_text(lines.replace(f"{ark}.tmp:", f"{ark}:"))
@@ -118,8 +117,14 @@ def main(argv: Optional[list[str]] = None) -> None:
     logging.info(f"{args.data}: {len(wav)} utterances, {len(todo)} of {nj} jobs to run")
     # Jobs run one after the other: on a CPU torch already uses every core for one job;
     # splitting keeps a long run resumable job by job.
+    left = sum(len(jobs[j]) for j in todo)
+    progress = Progress(
+        f"encode {args.data.name}", len(wav), unit="utterances", done=len(wav) - left
+    )
     for j in todo:
-        run_job(j, jobs[j], args.out, spec, args.batch_size, args.device, stamp)
+        run_job(j, jobs[j], args.out, spec, args.batch_size, args.device, stamp, progress)
+    if todo:
+        progress.close()
     # Merge the job scp files and carry the labels over.
     feats, frames = {}, {}
     for j in range(nj):

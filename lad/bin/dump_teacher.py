@@ -24,7 +24,6 @@ from __future__ import annotations
 import argparse
 import logging
 import os
-import sys
 import time
 from pathlib import Path
 from typing import Optional
@@ -33,12 +32,11 @@ import kaldiio
 import torch
 import yaml
 from espnet2.utils.types import str2bool
-from tqdm import tqdm
 
 from lad.data.files import write_json
 from lad.data.kaldi import read_kaldi_file, write_kaldi_file
 from lad.data.stamps import is_done, mark_done, stamp_of
-from lad.log import entry_parser, setup_logging
+from lad.log import Progress, entry_parser, setup_logging
 from lad.model.backbones import freeze, load_llm, load_tokenizer
 from lad.model.frozen_llm import FrozenLLM
 from lad.model.lad_model import LADConfig
@@ -92,9 +90,9 @@ def main(argv: Optional[list[str]] = None) -> None:
     order = sorted(texts, key=lambda u: -len(texts[u]))
     args.out.mkdir(parents=True, exist_ok=True)
     ark, scp = args.out / "teacher.ark", args.out / SCP
-    show = sys.stderr.isatty()
+    line = Progress(f"teacher {args.out.name}", len(order), unit="utterances")
     with kaldiio.WriteHelper(f"ark,scp:{ark}.tmp,{scp}.tmp") as writer:
-        for i in tqdm(range(0, len(order), args.batch_size), disable=not show, desc="teacher"):
+        for i in range(0, len(order), args.batch_size):
             utts = order[i : i + args.batch_size]
             ids = tokenizer([texts[u] for u in utts], add_special_tokens=False).input_ids
             empty = [u for u, t in zip(utts, ids, strict=True) if not t]
@@ -106,6 +104,8 @@ def main(argv: Optional[list[str]] = None) -> None:
                 h = frozen_llm.teacher_hidden(prompt, text.to(args.device), lengths.to(args.device))
             for utt, vec in zip(utts, h.float().cpu().numpy(), strict=True):
                 writer(utt, vec)  # (d_llm,) float32
+            line.update(len(utts))
+    line.close()
     # The scp names the .tmp ark; point it at the final name, list it in the order of the
     # text file (ESPnet's streaming readers need every file in the same order), rename both.
     entries = read_kaldi_file(scp.with_name(scp.name + ".tmp"))

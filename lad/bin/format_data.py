@@ -16,7 +16,6 @@ import argparse
 import dataclasses
 import logging
 import os
-import sys
 import time
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
@@ -24,7 +23,6 @@ from pathlib import Path
 from typing import Optional
 
 import soundfile as sf
-from tqdm import tqdm
 
 from lad.data.audio import read_audio, to_mono_rate
 from lad.data.kaldi import (
@@ -34,7 +32,7 @@ from lad.data.kaldi import (
     write_kaldi_file,
 )
 from lad.data.stamps import dir_marker, fingerprint, is_done, mark_done, stamp_of
-from lad.log import entry_parser, parse_args
+from lad.log import Progress, entry_parser, parse_args
 
 Job = tuple[str, str, str, int, float, float]
 
@@ -95,9 +93,12 @@ def main(argv: Optional[list[str]] = None) -> None:
         for u in utts
         if u.text.strip()
     ]
-    bar = dict(total=len(jobs), desc=f"format {args.src.name}", disable=not sys.stderr.isatty())
+    line = Progress(f"format {args.src.name}", len(jobs), unit="utterances")
+    results = []
     with ThreadPoolExecutor(max(1, args.nj)) as pool:
-        results = list(tqdm(pool.map(format_one, jobs, chunksize=16), **bar))
+        for result in pool.map(format_one, jobs, chunksize=16):
+            results.append(result)
+            line.update()
     num_samples = {}
     for utt, n, reason in results:
         if n is None:

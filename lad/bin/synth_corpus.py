@@ -21,7 +21,6 @@ import argparse
 import logging
 import os
 import random
-import sys
 import time
 from collections.abc import Sequence
 from concurrent.futures import Executor, ThreadPoolExecutor
@@ -31,13 +30,12 @@ from pathlib import Path
 from typing import Optional
 
 import soundfile as sf
-from tqdm import tqdm
 
 from lad.data.audio import SAMPLE_RATE
 from lad.data.kaldi import Utterance, read_kaldi_file, validate_data_dir, write_data_dir
 from lad.data.sentences import LANGS, generate_sentences
 from lad.data.stamps import dir_marker, is_done, mark_done, stamp_of
-from lad.log import entry_parser, parse_args
+from lad.log import Progress, entry_parser, parse_args
 from lad.tts.espeak import Voice, espeak_available, espeak_variants, synthesize
 
 SPLITS = ("test", "dev", "train")  # the order sentences are drawn in: later ones exclude earlier
@@ -100,7 +98,12 @@ def synthesize_job(job: Job) -> bool:
 def run_jobs(jobs: Sequence[Job], pool: Optional[Executor], desc: str) -> int:
     """Synthesise the jobs (in the pool if given); return how many wavs were new."""
     results = pool.map(synthesize_job, jobs, chunksize=4) if pool else map(synthesize_job, jobs)
-    return sum(tqdm(results, total=len(jobs), desc=desc, disable=not sys.stderr.isatty()))
+    line = Progress(f"synthesise {desc}", len(jobs), unit="utterances")
+    n_new = 0
+    for new in results:
+        n_new += new
+        line.update()
+    return n_new
 
 
 def audio_seconds(jobs: Sequence[Job]) -> float:

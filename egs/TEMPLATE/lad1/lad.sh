@@ -19,31 +19,6 @@ log() { echo "$(date '+%Y-%m-%dT%H:%M:%S') (lad.sh:${BASH_LINENO[0]}) $*" >&2; }
 validate() {  # validate <data dir>...: stop with lad.bin.validate_data_dir's message
     python -m lad.bin.validate_data_dir "$@" >&2 || { log "invalid data directory (above)"; exit 1; }
 }
-logged() {  # logged <log file> <command...>: append the output to the log; on failure show its end
-    local logfile="$1"; shift
-    if ! "$@" >> "${logfile}" 2>&1; then
-        tail -n 30 "${logfile}" >&2
-        log "FAILED (full log: ${logfile})"
-        exit 1
-    fi
-}
-
-# logged_training <exp> <command...>: logged to <exp>/logs/train.log, with a progress line
-# (epoch, updates, s/update, ETA, loss: lad.bin.train_progress) every 30 s on the console
-logged_training() {
-    local exp="$1"; shift
-    logged "${exp}/logs/train.log" "$@" &
-    local pid=$! waited=0
-    while kill -0 "${pid}" 2> /dev/null; do
-        sleep 5
-        waited=$((waited + 5))
-        if [ $((waited % 30)) -eq 0 ] && kill -0 "${pid}" 2> /dev/null; then
-            log "  $(python -m lad.bin.train_progress --exp "${exp}" 2> /dev/null || true)"
-        fi
-    done
-    wait "${pid}"
-}
-
 # General
 stage=1                 # first stage to run
 stop_stage=11           # last stage to run
@@ -98,6 +73,9 @@ options=" stage stop_stage nj ngpu nproc datadir dumpdir expdir langs local_data
 
 # shellcheck disable=SC1091
 . ./path.sh
+# logged, logged_progress, logged_training
+# shellcheck source=egs/TEMPLATE/lad1/progress.sh
+. "${LAD_ROOT}/egs/TEMPLATE/lad1/progress.sh"
 # shellcheck disable=SC1091
 . ./cmd.sh
 read -r -a train_launcher <<< "${train_cmd}"
@@ -308,7 +286,7 @@ fi
 run_decode() {
     local dir="$1"; shift
     mkdir -p "${dir}/logs"
-    logged "${dir}/logs/inference.log" "${decode_launcher[@]}" python -m "$@" \
+    logged_progress "${dir}/logs/inference.log" "${decode_launcher[@]}" python -m "$@" \
         --config "${inference_config}" --out "${dir}/responses.jsonl" --device "${device}" \
         "${extra_inference[@]}"
 }

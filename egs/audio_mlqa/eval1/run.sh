@@ -65,6 +65,9 @@ options=" stage stop_stage mlqa download hub_dir hub_split column_map langs per_
 . ./parse_options.sh
 # shellcheck disable=SC1091
 . ./path.sh
+# logged_progress: a long command's output to its log, its progress line every 30 s
+# shellcheck source=egs/TEMPLATE/lad1/progress.sh
+. "${LAD_ROOT}/egs/TEMPLATE/lad1/progress.sh"
 # shellcheck disable=SC1091
 . ./cmd.sh
 read -r -a decode_launcher <<< "${decode_cmd}"
@@ -135,10 +138,10 @@ if [ "${stage}" -le 4 ] && [ "${stop_stage}" -ge 4 ]; then
     for name in "${names[@]}"; do
         log "Stage 4: ${name} answers ${final} (log: ${expdir}/${name}/logs/answer.log)"
         mkdir -p "${expdir}/${name}/logs"
-        mlqa_py answer --manifest "${final}" --prompt "${prompt}" --system "${name}" "${systems_opts[@]}" \
+        logged_progress "${expdir}/${name}/logs/answer.log" mlqa_py answer --manifest "${final}" \
+            --prompt "${prompt}" --system "${name}" "${systems_opts[@]}" \
             --max_new_tokens "${max_new_tokens}" --device "${device}" \
-            --out "${expdir}/${name}/answers.jsonl" 2>> "${expdir}/${name}/logs/answer.log" || {
-            tail -n 30 "${expdir}/${name}/logs/answer.log" >&2; log "FAILED"; exit 1; }
+            --out "${expdir}/${name}/answers.jsonl"
     done
 fi
 
