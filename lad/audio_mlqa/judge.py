@@ -43,6 +43,7 @@ from typing import Any, Optional, Union
 import yaml
 
 from lad.data.files import cut_torn_tail, progress_path, read_jsonl, write_json, write_jsonl
+from lad.log import Progress
 from lad.spec import builder_keys, check_spec, expand_path
 
 PROMPT_FIELDS = ("question", "context", "references", "response")
@@ -597,7 +598,8 @@ def judge_answers(
     if pending:
         judge = build_judge(config, str(config_path))
         out.parent.mkdir(parents=True, exist_ok=True)
-        start, failures, size = time.time(), 0, max(1, chunk)
+        failures, size = 0, max(1, chunk)
+        line = Progress(f"judge {name}", len(rows), done=reused)
         with progress.open("a", encoding="utf-8") as f:
             for i in range(0, len(pending), size):
                 part = pending[i : i + size]
@@ -614,10 +616,9 @@ def judge_answers(
                 f.write("".join(lines))
                 f.flush()
                 os.fsync(f.fileno())
-                n = i + len(part)
-                logging.info(
-                    f"judged {n}/{len(pending)} ({failures} failures, {time.time() - start:.0f} s)"
-                )
+                line.update(len(part))
+        line.close()
+        logging.info(f"judge {name}: {failures} failures")
 
     # 3. The whole output, atomically; then the summary.
     records = [done[(row["lang"], row["id"])] for row in rows]

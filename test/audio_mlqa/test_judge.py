@@ -384,7 +384,8 @@ def test_judge_cli_http(server, tmp_path, caplog, capsys):
     }
     assert summary["macro"] == pytest.approx((3.5 + 8 / 3 + 0.0) / 3, abs=1e-12)
     assert (summary["n"], summary["failures"], summary["judge"]) == (8, 2, "http:test-judge")
-    assert "judged 3/8" in caplog.text and "judged 8/8 (2 failures" in caplog.text
+    assert "progress: judge http:test-judge: 8/8 items (100 %)" in caplog.text
+    assert "judge http:test-judge: 2 failures" in caplog.text
 
     # A rerun judges only the two failures again.
     calls = dict(server.state["calls"])
