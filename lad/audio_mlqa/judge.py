@@ -480,6 +480,15 @@ JUDGED = "judged.jsonl"
 MAX_REPLY = 500  # characters of a reply or an error kept in a record
 
 
+def add_judge_options(parser) -> None:
+    """The options of the entry points that run a judge (judge, calibrate)."""
+    parser.add_argument("--config", type=Path, required=True, help="judge yaml (http or local)")
+    parser.add_argument("--prompt", type=Path, required=True, help="judge prompt template")
+    parser.add_argument(
+        "--chunk", type=int, default=16, help="items judged between two progress writes"
+    )
+
+
 def judged_path(system_dir: Path) -> Path:
     """A system's judged records (stage judge writes them; its summary: summary_path)."""
     return Path(system_dir) / JUDGED

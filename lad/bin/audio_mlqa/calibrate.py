@@ -33,14 +33,14 @@ from lad.audio_mlqa.calibration import (
     calibrate,
     format_calibration,
 )
+from lad.audio_mlqa.judge import add_judge_options
 from lad.log import entry_parser, parse_args
 
 
 def get_parser() -> argparse.ArgumentParser:
     parser = entry_parser(__doc__, "python -m lad.bin.audio_mlqa calibrate")
     parser.add_argument("--manifest", type=Path, required=True, help="manifest.jsonl (build)")
-    parser.add_argument("--config", type=Path, required=True, help="judge yaml (http or local)")
-    parser.add_argument("--prompt", type=Path, required=True, help="judge prompt template")
+    add_judge_options(parser)
     parser.add_argument("--out", type=Path, required=True, help="judged.jsonl of the candidates")
     parser.add_argument(
         "--calib_per_lang", type=int, default=20, help="items per language (0: every item)"
@@ -51,9 +51,6 @@ def get_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument(
         "--min_pairwise", type=float, default=MIN_PAIRWISE, help="gold > wrong, gold > empty"
-    )
-    parser.add_argument(
-        "--chunk", type=int, default=16, help="items judged between two progress writes"
     )
     return parser
 

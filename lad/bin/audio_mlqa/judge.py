@@ -27,7 +27,7 @@ import argparse
 from pathlib import Path
 from typing import Optional
 
-from lad.audio_mlqa.judge import judge_answers
+from lad.audio_mlqa.judge import add_judge_options, judge_answers
 from lad.log import entry_parser, parse_args
 
 
@@ -35,17 +35,13 @@ def get_parser() -> argparse.ArgumentParser:
     parser = entry_parser(__doc__, "python -m lad.bin.audio_mlqa judge")
     parser.add_argument("--manifest", type=Path, required=True, help="manifest.jsonl (build)")
     parser.add_argument("--answers", type=Path, required=True, help="answers.jsonl (answer)")
-    parser.add_argument("--config", type=Path, required=True, help="judge yaml (http or local)")
-    parser.add_argument("--prompt", type=Path, required=True, help="judge prompt template")
+    add_judge_options(parser)
     parser.add_argument("--out", type=Path, required=True, help="judged.jsonl")
     parser.add_argument(
         "--field",
         default="response",
         choices=("response", "answer"),
         help="which part of each answer record is judged",
-    )
-    parser.add_argument(
-        "--chunk", type=int, default=16, help="items judged between two progress writes"
     )
     return parser
 
