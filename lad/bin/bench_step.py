@@ -26,6 +26,7 @@ from typing import Optional
 
 import torch
 
+from lad.flops import mfu, peak_flops, step_flops
 from lad.log import entry_parser
 from lad.tasks.lad import LADTask
 
@@ -191,6 +192,15 @@ def main(argv: Optional[list[str]] = None) -> None:
     size = f"{trainable:.1f} M trainable of {total:.1f} M, built in {build_s:.0f} s"
     print_times(args, model, device, size, times, peaks, B)
     print(f"  ratio waveform / encoder states: {times['waveform'] / times['encoder states']:.2f}")
+    # The products of a step on encoder states (the teacher pass runs in it here)
+    frames = int(mask.sum(1).max())
+    per_utt = step_flops(model, frames, args.text_tokens, teacher_cached=False)
+    flops, t = sum(per_utt.values()) * B, times["encoder states"]
+    parts = ", ".join(f"{k} {v * B / 1e12:.3g}" for k, v in per_utt.items() if v)
+    peak = peak_flops(gpu_name(device))
+    util = f", MFU {100 * mfu(flops, t, peak):.1f} %" if peak else ""
+    rate = f"{flops / t / 1e12:.3g} TFLOP/s{util}"
+    print(f"  encoder states: {flops / 1e12:.3g} TFLOP/step ({parts}), {rate}")
 
 
 if __name__ == "__main__":

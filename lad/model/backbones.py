@@ -48,7 +48,8 @@ CHATML_TEMPLATE = (
 )
 
 _WHISPER_KEYS = {"name_or_path", "config", "seed"}
-_LLM_KEYS = {"name_or_path", "config", "seed", "tokenizer", "chat_template"}
+# attn_implementation: transformers' name ("sdpa", "eager", "flash_attention_2"; default its own)
+_LLM_KEYS = {"name_or_path", "config", "seed", "tokenizer", "chat_template", "attn_implementation"}
 
 
 def normalize_spec(spec: Spec, allowed: set, what: str) -> dict[str, Any]:
@@ -174,6 +175,7 @@ def load_llm(spec: Spec) -> tuple[PreTrainedModel, PreTrainedTokenizerBase]:
     """Return the causal LM and its tokenizer."""
     spec = normalize_spec(spec, _LLM_KEYS, "llm")
     tokenizer = load_tokenizer(spec)
+    attn = {k: spec[k] for k in ("attn_implementation",) if k in spec}
     if "config" in spec:
         conf = dict(spec["config"])
         model_type = conf.pop("model_type", "llama")
@@ -186,9 +188,9 @@ def load_llm(spec: Spec) -> tuple[PreTrainedModel, PreTrainedTokenizerBase]:
                 f"llm vocab_size {config.vocab_size} < tokenizer size {len(tokenizer)}"
             )
         with seeded(int(spec.get("seed", 0))):
-            model = AutoModelForCausalLM.from_config(config)
+            model = AutoModelForCausalLM.from_config(config, **attn)
     else:
         path = model_dir(spec["name_or_path"], "llm")
         logging.info(f"Loading LLM from {path}")
-        model = AutoModelForCausalLM.from_pretrained(path)
+        model = AutoModelForCausalLM.from_pretrained(path, **attn)
     return model, tokenizer

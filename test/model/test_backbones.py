@@ -40,6 +40,16 @@ def test_llm_vocab_follows_tokenizer_and_template_override():
     assert tok.chat_template is None
 
 
+@pytest.mark.parametrize("attn", ["eager", "sdpa"])
+def test_llm_attention_implementation_from_the_spec(attn, tmp_path):
+    model, tok = load_llm({**SMALL_LLM, "attn_implementation": attn})
+    assert model.config._attn_implementation == attn
+    model.save_pretrained(tmp_path)
+    tok.save_pretrained(tmp_path)
+    loaded, _ = load_llm({"name_or_path": str(tmp_path), "attn_implementation": attn})
+    assert loaded.config._attn_implementation == attn
+
+
 def test_local_directory_round_trip(tmp_path):
     spec = SMALL_LLM
     model, tok = load_llm(spec)
