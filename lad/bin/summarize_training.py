@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Print per-epoch statistics of an ESPnet training run (from its checkpoint.pth).
+"""Print per-epoch statistics of an ESPnet training run (from its last checkpoint).
 
 python -m lad.bin.summarize_training exp/lad_hard [--keys loss l_out l_in l_lid gate_acc]
 """
@@ -10,20 +10,15 @@ import argparse
 from pathlib import Path
 from typing import Optional
 
-import torch
-
+from lad.checkpoint import training_state
 from lad.log import entry_parser
 
 DEFAULT_KEYS = ["loss", "l_out", "l_in", "l_lid", "gate_acc", "p_tf"]
 
 
 def epoch_stats(exp_dir: Path) -> dict[int, dict[str, dict[str, float]]]:
-    """{epoch: {"train"|"valid": {key: value}}} from the reporter saved in checkpoint.pth."""
-    path = exp_dir / "checkpoint.pth"
-    if not path.is_file():
-        raise FileNotFoundError(f"no checkpoint.pth in {exp_dir}: has training run there?")
-    reporter = torch.load(path, map_location="cpu", weights_only=False)["reporter"]
-    return reporter["stats"]
+    """{epoch: {"train"|"valid": {key: value}}} from the reporter of the last checkpoint."""
+    return training_state(exp_dir)["reporter"]["stats"]
 
 
 def format_table(stats: dict[int, dict[str, dict[str, float]]], keys: list[str]) -> str:

@@ -4,22 +4,34 @@ from __future__ import annotations
 
 import os
 import subprocess
+from collections.abc import Mapping, Sequence
 from pathlib import Path
+from typing import Optional
 
 import pytest
 
 NO_NETWORK = Path(__file__).resolve().parent / "no_network"  # its sitecustomize refuses sockets
+SHIMS = Path(__file__).resolve().parent / "shims"  # imported by it when named in LAD_TEST_SHIMS
 
 
-def run_script(recipe: Path, args: list[str], log: Path) -> str:
+def run_script(
+    recipe: Path,
+    args: list[str],
+    log: Path,
+    shims: Sequence[str] = (),
+    env: Optional[Mapping[str, str]] = None,
+) -> str:
     """Run ``args`` in the recipe directory with every network connection refused; keep the
     output in ``log``; fail with its end, or if any process tried to connect (listed in
-    ``<log>.network``)."""
+    ``<log>.network``). ``shims``: modules of test/integration/shims every process imports
+    first; ``env``: more environment variables."""
     network_log = log.with_name(log.name + ".network")
     network_log.unlink(missing_ok=True)
-    python_path = os.pathsep.join(filter(None, [str(NO_NETWORK), os.environ.get("PYTHONPATH")]))
-    env = dict(os.environ, PYTHONUNBUFFERED="1", PYTHONPATH=python_path)
+    paths = [str(NO_NETWORK), str(SHIMS), os.environ.get("PYTHONPATH")]
+    env = dict(os.environ, **(env or {}), PYTHONUNBUFFERED="1")
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, paths))
     env["LAD_NETWORK_LOG"] = str(network_log)
+    env["LAD_TEST_SHIMS"] = ",".join(shims)
     proc = subprocess.run(args, cwd=recipe, env=env, capture_output=True, text=True)
     log.write_text(proc.stdout + proc.stderr)
     if proc.returncode != 0:

@@ -14,7 +14,10 @@ import pytest
 import torch
 
 from lad import hub
+from lad.bin.summarize_training import epoch_stats
+from lad.checkpoint import last_checkpoint
 from lad.data.kaldi import read_kaldi_file, validate_data_dir
+from lad.inference import load_model
 from test.conftest import REPO
 from test.integration.recipes import run_script
 
@@ -171,6 +174,46 @@ def test_same_seed_same_scores(tiny_run, tmp_path):
     assert a.keys() == b.keys() and all(torch.equal(a[k], b[k]) for k in a)
 
 
+def test_deepspeed_zero2_through_the_recipe(tiny_run, tmp_path):
+    """--use_deepspeed true --nproc 2: stage 7 through ESPnet's DeepSpeedTrainer, ZeRO-2 over
+    two gloo ranks on DeepSpeed's CPU accelerator (the trainer's .cuda() placements mapped to
+    the CPU by shims/deepspeed_on_cpu.py). Checkpoints hold only the trainable tensors, each
+    rank the optimizer's half of them, and ESPnet's averaging gives the model stage 8 reads."""
+    pytest.importorskip("deepspeed", reason="deepspeed is not installed (pip install -e '.[gpu]')")
+    root, args, _ = tiny_run
+    again, exp = list(args), tmp_path / "exp"
+    again[again.index("--systems") + 1] = "lad_hard"
+    again[again.index("--expdir") + 1] = str(exp)
+    ds = ["--use_deepspeed", "true", "--deepspeed_config", "conf/tiny/ds_zero2.json"]
+    ds += ["--nproc", "2", "--train_args", "--max_epoch 2"]
+    env = {"DS_ACCELERATOR": "cpu", "TORCH_EXTENSIONS_DIR": str(tmp_path / "extensions")}
+    run_script(
+        RECIPE, [*again, *ds, "--stage", "6", "--stop_stage", "7"], tmp_path / "ds.log",
+        shims=["deepspeed_on_cpu"], env=env,
+    )  # fmt: skip
+    run = exp / "lad_hard"
+    assert "--use_deepspeed true" in (run / "run.sh").read_text()
+    assert "DeepSpeed" in (run / "logs" / "train.log").read_text()
+    assert sorted(epoch_stats(run)) == [1, 2]  # the reporter, from DeepSpeed's files
+    assert not list((tmp_path / "extensions").glob("*"))  # nothing compiled
+    ckpt = last_checkpoint(run).parent
+    assert ckpt == run / "checkpoint_2" / "2"
+    states = torch.load(ckpt / "mp_rank_00_model_states.pt", weights_only=False)
+    module = states["module"]  # the trainable tensors only: LADModel's state_dict
+    assert not any(k.startswith(("llm.", "encoder.")) for k in module), sorted(module)[:5]
+    trainable = sum(v.numel() for k, v in module.items() if k not in states["buffer_names"])
+    halves = [
+        torch.load(ckpt / f"zero_pp_rank_{r}_mp_rank_00_optim_states.pt", weights_only=False)
+        for r in (0, 1)
+    ]  # ZeRO-2: each rank keeps the fp32 master copy of half of the trainable tensors
+    sizes = [sum(t.numel() for t in h["optimizer_state_dict"]["single_partition_of_fp32_groups"])
+             for h in halves]  # fmt: skip
+    assert sum(sizes) == trainable and abs(sizes[0] - sizes[1]) <= 1, (sizes, trainable)
+    average = torch.load(run / "valid.loss.ave.pth", weights_only=True)
+    assert set(average) == set(module)
+    load_model(run, run / "valid.loss.ave.pth")  # strictly, as stage 8 loads any model
+
+
 def _venv_path() -> str:
     return f"{REPO / '.venv' / 'bin'}:{os.environ['PATH']}"
 
@@ -199,3 +242,9 @@ def test_bad_options_are_errors():
     assert proc.returncode == 2 and "unknown option: --no_such_option" in proc.stderr
     proc = subprocess.run(["./lad.sh", "stray"], cwd=RECIPE, capture_output=True, text=True)
     assert proc.returncode == 2 and "unexpected argument: stray" in proc.stderr
+    ds = ["./lad.sh", "--use_deepspeed", "true", "--scale", "tiny"]
+    proc = subprocess.run(ds, cwd=RECIPE, capture_output=True, text=True)
+    assert proc.returncode == 2 and "needs several processes" in proc.stderr
+    nodes = ["./lad.sh", "--num_nodes", "2", "--scale", "tiny"]
+    proc = subprocess.run(nodes, cwd=RECIPE, capture_output=True, text=True)
+    assert proc.returncode == 2 and "needs GPUs (--ngpu N) and cmd_backend=slurm" in proc.stderr

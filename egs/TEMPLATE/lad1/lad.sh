@@ -25,6 +25,8 @@ stop_stage=11           # last stage to run
 nj=2                    # parallel jobs of stages 1 and 3; stage 4's pieces (run in turn)
 ngpu=0                  # GPUs for training (0: CPU); more than 1: one process per GPU
 nproc=1                 # with --ngpu 0: CPU training processes (torchrun, gloo backend)
+num_nodes=1             # more than 1: stage 7 on that many Slurm nodes, --ngpu processes on each
+                        # (cmd.sh: cmd_backend=slurm, train_cmd "srun --nodes=N --ntasks-per-node=1 ...")
 datadir=data            # stage 1-2 output
 dumpdir=dump            # stage 3-4 output
 expdir=exp              # stage 6-7 output
@@ -46,6 +48,10 @@ scale=mini              # config directory conf/<scale>: tiny, mini or paper
 systems=lad_hard        # systems to train, e.g. "ml_diva lad_hard lad_soft"
 train_config=""         # a config file for a single system (overrides --scale/--systems)
 train_args=""           # extra options for lad_train
+use_deepspeed=false     # stage 7 through ESPnet's DeepSpeedTrainer (pip install -e '.[gpu]');
+                        # it needs several processes: --ngpu N or --nproc N (N > 1)
+deepspeed_config=conf/ds_zero2.json  # ZeRO-2, bf16, the paper's AdamW (its optimizer and
+                        # scheduler replace the config's optim/scheduler)
 tag=""                  # experiment name suffix
 seeds=""                # e.g. "0 1 2": one run per seed in ${expdir}/<system>_seed<N>
                         # (empty: one run with the config's seed in ${expdir}/<system>)
@@ -63,10 +69,11 @@ skip_upload_hf=true     # false: push the folder to --hf_repo (needs a token and
 hf_datasets=""          # Hub ids of the training data, for the model card
 
 help_message="$(sed -n '2,15p' "$0")"
-options=" stage stop_stage nj ngpu nproc datadir dumpdir expdir langs local_data_opts max_per_lang
+options=" stage stop_stage nj ngpu nproc num_nodes datadir dumpdir expdir langs local_data_opts max_per_lang
     extra_datadirs min_sec max_sec train_set valid_set test_sets feats_type scale systems train_config
-    train_args tag seeds teacher_cache inference_config inference_model inference_args cascade
-    asr_config cascade_language hf_repo skip_upload_hf hf_datasets "
+    train_args use_deepspeed deepspeed_config tag seeds teacher_cache inference_config
+    inference_model inference_args cascade asr_config cascade_language hf_repo skip_upload_hf
+    hf_datasets "
 
 # shellcheck disable=SC1091
 . ./parse_options.sh
@@ -91,6 +98,24 @@ elif [ "${ngpu}" -eq 0 ] && [ "${nproc}" -gt 1 ]; then
 elif [ "${nproc}" -gt 1 ]; then
     log "--nproc is for CPU training (--ngpu 0); with GPUs, --ngpu N starts one process per GPU"
     exit 2
+fi
+if [ "${num_nodes}" -gt 1 ]; then
+    if [ "${ngpu}" -lt 1 ] || [ "${cmd_backend}" != slurm ]; then
+        log "--num_nodes ${num_nodes} needs GPUs (--ngpu N) and cmd_backend=slurm in cmd.sh (srun)"
+        exit 2
+    fi
+    # srun starts one task per node, ESPnet one process per GPU in it; they meet through a
+    # file on the shared file system (stage 7 gives each run its own)
+    trainer=(python -m lad.bin.lad_train --multiprocessing_distributed true --dist_launcher slurm)
+fi
+if [ "${use_deepspeed}" = true ]; then
+    if [ "${ngpu}" -le 1 ] && [ "${nproc}" -le 1 ]; then
+        log "--use_deepspeed true needs several processes (--ngpu N or --nproc N, N > 1):"
+        log "ESPnet falls back to its plain Trainer in one process"
+        exit 2
+    fi
+    [ -f "${deepspeed_config}" ] || { log "no DeepSpeed config ${deepspeed_config}"; exit 2; }
+    trainer+=(--use_deepspeed true --deepspeed_config "${deepspeed_config}")
 fi
 read -r -a langs_arr <<< "${langs}"
 read -r -a test_sets_arr <<< "${test_sets}"
@@ -264,6 +289,10 @@ for system in "${system_names[@]}"; do
                 --fold_length "${speech_fold}" --fold_length 500 --ngpu "${ngpu}" --resume true
                 --output_dir "${exp}")
             [ -n "${seed}" ] && cmd+=(--seed "${seed}")
+            if [ "${num_nodes}" -gt 1 ]; then
+                rm -f "${exp}/.dist_init"
+                cmd+=(--dist_init_method "file://$(realpath "${exp}")/.dist_init")
+            fi
             printf '%q ' "${cmd[@]}" > "${exp}/run.sh"  # the exact command, to resume by hand
             echo >> "${exp}/run.sh"
             logged_training "${exp}" "${cmd[@]}"

@@ -1,7 +1,8 @@
 """Put on PYTHONPATH by the integration tests: every Python process of a recipe run refuses
 network connections and name lookups (anything but Unix sockets and localhost) and records
 each attempt in the file named by $LAD_NETWORK_LOG, so a test can assert that a recipe tried
-none."""
+none. Then it imports the modules named in $LAD_TEST_SHIMS (comma-separated; test/integration/
+shims, e.g. deepspeed_on_cpu), as only one sitecustomize runs."""
 
 import os
 import socket
@@ -43,3 +44,6 @@ def getaddrinfo(host, *args, **kwargs):
 if os.environ.get("LAD_NETWORK_LOG"):
     socket.socket.connect, socket.socket.connect_ex = connect, connect_ex
     socket.getaddrinfo = getaddrinfo
+
+for _name in filter(None, os.environ.get("LAD_TEST_SHIMS", "").split(",")):
+    __import__(_name)
