@@ -10,5 +10,5 @@ cd "${repo}"
 # shell scripts (recipe links to egs/TEMPLATE are checked once, there); settings: .shellcheckrc
 mapfile -t scripts < <(git ls-files '*.sh' | while read -r f; do [ -L "${f}" ] || echo "${f}"; done)
 .venv/bin/shellcheck "${scripts[@]}"
-# -rs: the reason of every skip (e.g. no chromium for the browser test)
-.venv/bin/python -m pytest -q -rs "$@"
+# -rs: the reason of every skip (e.g. no chromium for the browser test); the 15 slowest tests
+.venv/bin/python -m pytest -q -rs --durations=15 "$@"

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import signal
 import subprocess
 import time
@@ -155,7 +156,7 @@ def test_same_seed_same_scores(tiny_run, tmp_path):
     for name in ("--datadir", "--dumpdir", "--expdir"):
         again[again.index(name) + 1] = str(tmp_path / name.strip("-"))
     again[again.index("--systems") + 1] = "lad_hard"
-    _run(again, tmp_path / "run.log")
+    _run([*again, "--cascade", "false", "--stop_stage", "9"], tmp_path / "run.log")
     decode = Path("exp") / "lad_hard" / "decode_test"
     for rel in (
         Path("dump") / "raw" / "test" / "text",
@@ -184,6 +185,7 @@ def test_deepspeed_zero2_through_the_recipe(tiny_run, tmp_path):
     again, exp = list(args), tmp_path / "exp"
     again[again.index("--systems") + 1] = "lad_hard"
     again[again.index("--expdir") + 1] = str(exp)
+    shutil.copytree(root / "exp" / "lad_hard_stats", exp / "lad_hard_stats")  # stage 6 done
     ds = ["--use_deepspeed", "true", "--deepspeed_config", "conf/tiny/ds_zero2.json"]
     ds += ["--nproc", "2", "--train_args", "--max_epoch 2"]
     env = {"DS_ACCELERATOR": "cpu", "TORCH_EXTENSIONS_DIR": str(tmp_path / "extensions")}
