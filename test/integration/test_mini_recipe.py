@@ -221,13 +221,15 @@ def _venv_path() -> str:
 
 
 def test_rerun_is_a_no_op(tiny_run):
+    """The same command again through stage 9 redoes nothing (stage 10 always repacks; stage
+    11's skip of an up-to-date folder is tested in test_hub.py)."""
     root, args, _ = tiny_run
     ark = next((root / "dump" / "whisper" / "train").glob("feats.*.ark"))
     wav = root / "dump" / "raw" / "train" / "wav.scp"
     ckpt = root / "exp" / "lad_hard" / "checkpoint.pth"
     responses = root / "exp" / "lad_hard" / "decode_test" / "responses.jsonl"
     before = [p.stat().st_mtime_ns for p in (ark, wav, ckpt, responses)]
-    out = _run(args, root / "run2.log")
+    out = _run([*args, "--stop_stage", "9"], root / "run2.log")
     assert [p.stat().st_mtime_ns for p in (ark, wav, ckpt, responses)] == before
     assert "up to date" in out  # stages 3 and 6 skipped
     assert "Stage 6: stats of lad_hard are up to date" in out
