@@ -24,9 +24,9 @@ import numpy as np
 import torch
 
 from lad import packed
-from lad.data.audio import SAMPLE_RATE, read_audio, to_mono_16k
+from lad.data.audio import SAMPLE_RATE
 from lad.data.corpus import is_plain_path
-from lad.inference import SpeechLLM, load_model
+from lad.inference import SpeechLLM, load_model, load_speech
 from lad.model.prompts import ChatPrompt
 
 MAX_SECONDS = 60.0  # longer audio is cut (Whisper's encoder sees 30 s; the demo is for a turn)
@@ -87,10 +87,9 @@ class Responder:
         if not path or not is_plain_path(str(path)) or not Path(path).is_file():
             raise ValueError("no audio: record or upload a recording first")
         try:
-            wave, rate = read_audio(str(path))
+            wave = load_speech(str(path), feats=False)
         except Exception as e:  # soundfile's errors say what is wrong with the file
             raise ValueError(f"unreadable audio ({Path(path).name}): {e}") from None
-        wave = to_mono_16k(wave, rate)
         if wave.size == 0:
             raise ValueError(f"the audio is empty ({Path(path).name})")
         return wave[: int(MAX_SECONDS * SAMPLE_RATE)]

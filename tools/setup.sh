@@ -28,16 +28,20 @@ while [ $# -gt 0 ]; do
 done
 
 # 1. System packages: espeak-ng synthesises speech for the mini recipe and the tests; sox
-#    converts audio in the recipes.
+#    converts audio in the recipes. With apt when run as root; otherwise what to install.
+can_apt() { [ "$(id -u)" -eq 0 ] && command -v apt-get >/dev/null 2>&1; }
+apt_install() {  # apt_install <package...>
+    log "installing system packages: $*"
+    apt-get update -qq >/dev/null
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$@" >/dev/null
+}
 missing=()
 for cmd in espeak-ng sox; do
     command -v "${cmd}" >/dev/null 2>&1 || missing+=("${cmd}")
 done
 if [ ${#missing[@]} -gt 0 ]; then
-    if [ "$(id -u)" -eq 0 ] && command -v apt-get >/dev/null 2>&1; then
-        log "installing system packages: ${missing[*]}"
-        apt-get update -qq >/dev/null
-        DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
+    if can_apt; then
+        apt_install "${missing[@]}"
     else
         log "WARNING: missing system packages: ${missing[*]} (install them, e.g. 'apt-get install ${missing[*]}')"
     fi
@@ -46,12 +50,7 @@ fi
 # chromium (--browser) runs the demo's browser test; where it cannot be installed that test
 # is skipped with the reason, so a failure here is only a warning.
 if "${browser}" && ! command -v chromium >/dev/null 2>&1; then
-    if [ "$(id -u)" -eq 0 ] && command -v apt-get >/dev/null 2>&1; then
-        log "installing chromium (the browser test)"
-        apt-get update -qq >/dev/null || true
-        DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null ||
-            log "WARNING: chromium did not install; the browser test will be skipped"
-    else
+    if ! can_apt || ! apt_install chromium; then
         log "WARNING: no chromium (install it, e.g. 'apt-get install chromium'); the browser test will be skipped"
     fi
 fi

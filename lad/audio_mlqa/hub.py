@@ -55,6 +55,7 @@ from lad.audio_mlqa.speak import check_config, readable_wav, wav_path, write_wav
 from lad.data.audio import to_mono_16k
 from lad.data.corpus import Skip
 from lad.data.langcodes import to_iso639_1
+from lad.log import Progress
 
 HUB_REPO = "shreyasg97/Audio-MLQA"
 BACKEND = "hub"
@@ -312,7 +313,8 @@ def build_from_hub(
     tts = {"backend": BACKEND, "voice": name or hub_dir.name}
     check_config(wav_dir, {**tts, "split": split_of(files[0])})
     total = sum(pq.ParquetFile(path).metadata.num_rows for path in files)
-    start, step = time.perf_counter(), max(1, total // 10)
+    start = time.perf_counter()
+    line = Progress(f"read {hub_dir.name}", total, unit="rows")
     items: list[dict] = []
     skipped: list[Skip] = []
     seen: set[tuple[str, str]] = set()
@@ -327,8 +329,7 @@ def build_from_hub(
         for row, cells in iter_rows(path, cols):
             where, split_row = f"{path} row {row}", n_rows
             n_rows += 1
-            if n_rows % step == 0 or n_rows == total:
-                logging.info(f"{n_rows}/{total} rows, {time.perf_counter() - start:.1f} s")
+            line.update()
             lang = cols.lang_from_folder or lang_of(cells.get("lang"))
             if lang is None:
                 raise ValueError(
@@ -355,6 +356,7 @@ def build_from_hub(
                 continue
             seen.add((lang, item["id"]))
             items.append({**item, "audio": str(wav), "tts": tts})
+    line.close()
     found = ", ".join(f"{lang} {n}" for lang, n in sorted(rows_of.items()))
     missing = [lang for lang in langs or () if not rows_of[lang]]
     if missing:

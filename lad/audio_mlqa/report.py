@@ -76,7 +76,7 @@ def table(
         values = res.get(metric)
         if values is None:
             continue
-        cells = ["-" if values.get(k) is None else f"{values[k]:.2f}" for k in [*langs, "avg"]]
+        cells = [_num(values.get(k)) for k in [*langs, "avg"]]
         change = gain_note or gain(values.get("avg"), base)
         lines.append(f"| {name} | " + " | ".join(cells) + f" | {change} |")
     return lines

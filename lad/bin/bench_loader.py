@@ -24,12 +24,10 @@ import time
 from pathlib import Path
 from typing import Optional
 
-import kaldiio
-import numpy as np
 from espnet2.train.distributed_utils import DistributedOption
 
-from lad.data.kaldi import write_kaldi_file
 from lad.data.sentences import generate_sentences
+from lad.data.synthetic import write_dump
 from lad.log import entry_parser, parse_args
 from lad.tasks.lad import LADTask
 
@@ -49,28 +47,21 @@ def get_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def write_dump(out: Path, utts: int, frames: int, dim: int, d_llm: int) -> int:
-    """The synthetic train set under ``out``; returns the bytes of its arks."""
-    rng = np.random.default_rng(0)
-    ids = sorted(f"{LANGS[i % len(LANGS)]}-bench-{i:06d}" for i in range(utts))
+def write_bench_dump(out: Path, utts: int, frames: int, dim: int, d_llm: int) -> int:
+    """The synthetic train set under ``out`` (transcripts from the sentence banks, the
+    languages in turn); returns the bytes of its arks."""
     per_lang = -(-utts // len(LANGS))
     bank = {lang: generate_sentences(lang, per_lang, seed=0) for lang in LANGS}
+    utterances = {
+        f"{LANGS[i % len(LANGS)]}-bench-{i:06d}": (
+            LANGS[i % len(LANGS)],
+            bank[LANGS[i % len(LANGS)]][i // len(LANGS)],
+        )
+        for i in range(utts)
+    }
     out.mkdir(parents=True, exist_ok=True)
-    feats, teacher = out / "feats", out / "teacher"
-    with kaldiio.WriteHelper(f"ark,scp:{feats}.ark,{feats}.scp", compression_method=3) as w:
-        for utt in ids:  # Whisper states have norms of a few units per dimension
-            w(utt, rng.standard_normal((frames, dim), dtype=np.float32))
-    with kaldiio.WriteHelper(f"ark,scp:{teacher}.ark,{teacher}.scp") as w:
-        for utt in ids:
-            w(utt, rng.standard_normal(d_llm, dtype=np.float32))
-    langs = {utt: utt.split("-")[0] for utt in ids}
-    texts = {utt: bank[langs[utt]][int(utt.split("-")[-1]) // len(LANGS)] for utt in ids}
-    write_kaldi_file(out / "text", sorted(texts.items()))
-    write_kaldi_file(out / "utt2lang", sorted(langs.items()))
-    write_kaldi_file(out / "speech_shape", [(u, f"{frames},{dim}") for u in ids])
-    write_kaldi_file(out / "text_shape", [(u, str(len(texts[u]))) for u in ids])
     (out / "lang_list").write_text("".join(f"{lang}\n" for lang in LANGS))
-    return sum(os.path.getsize(f"{p}.ark") for p in (feats, teacher))
+    return write_dump(out, utterances, frames, dim, d_llm=d_llm)
 
 
 def time_epoch(out: Path, config: Path, batch_size: int, workers: int) -> dict:
@@ -97,7 +88,7 @@ def time_epoch(out: Path, config: Path, batch_size: int, workers: int) -> dict:
 
 def main(argv: Optional[list[str]] = None) -> None:
     args = parse_args(get_parser(), argv)
-    ark_bytes = write_dump(args.out, args.utts, args.frames, args.dim, args.d_llm)
+    ark_bytes = write_bench_dump(args.out, args.utts, args.frames, args.dim, args.d_llm)
     print(
         f"{args.utts} utterances of {args.frames} x {args.dim} encoder states (16-bit "
         f"compressed) + {args.d_llm} teacher floats, {ark_bytes / 2**20:.0f} MiB of arks; "

@@ -27,17 +27,17 @@ import argparse
 import json
 import logging
 import re
+import shutil
 import subprocess
 import sys
 from pathlib import Path
 from typing import Optional
 
-import kaldiio
 import numpy as np
 import torch
 import yaml
 
-from lad.data.kaldi import write_kaldi_file
+from lad.data.synthetic import write_dump
 from lad.flops import mfu, peak_flops, step_flops
 from lad.log import entry_parser, parse_args
 
@@ -65,21 +65,13 @@ def get_parser() -> argparse.ArgumentParser:
 
 
 def write_data(out: Path, num_utts: int, frames: int, dim: int, chars: int, langs: list[str]):
-    """A stage-4-like data directory of random encoder states and letter transcripts."""
-    out.mkdir(parents=True, exist_ok=True)
-    rng = np.random.default_rng(0)
-    utts = [f"bench-{i:06d}" for i in range(num_utts)]
-    with kaldiio.WriteHelper(f"ark,scp:{out}/feats.ark,{out}/feats.scp", compression_method=3) as w:
-        for utt in utts:
-            w(utt, rng.standard_normal((frames, dim), dtype=np.float32))
+    """A stage-4 data directory of random encoder states and transcripts of ``chars`` random
+    letters (one token each with the byte tokenizer), the languages in turn."""
+    rng = np.random.default_rng(1)
     letters = np.array(list("abcdefghijklmnopqrstuvwxyz "))
-    text = ["".join(rng.choice(letters, chars)).strip() or "a" for _ in utts]
-    write_kaldi_file(out / "text", zip(utts, text, strict=True))
-    write_kaldi_file(out / "utt2lang", ((u, langs[i % len(langs)]) for i, u in enumerate(utts)))
-    write_kaldi_file(out / "utt2spk", ((u, u) for u in utts))
-    write_kaldi_file(out / "spk2utt", ((u, u) for u in utts))
-    write_kaldi_file(out / "speech_shape", ((u, f"{frames},{dim}") for u in utts))
-    write_kaldi_file(out / "text_shape", ((u, str(chars)) for u in utts))
+    texts = ["".join(rng.choice(letters, chars)).strip() or "a" for _ in range(num_utts)]
+    utterances = {f"bench-{i:06d}": (langs[i % len(langs)], t) for i, t in enumerate(texts)}
+    write_dump(out, utterances, frames, dim)
 
 
 def run(cmd: list[str], log: Path) -> None:
@@ -153,8 +145,6 @@ def main(argv: Optional[list[str]] = None) -> None:
     cmd += ["--ngpu", str(args.ngpu), "--use_amp", str(args.ngpu > 0).lower()]
     cmd += ["--resume", "false", "--keep_nbest_models", "1", *args.train_args.split()]
     if exp.exists():
-        import shutil
-
         shutil.rmtree(exp)  # a fresh run each time: the numbers are of this command
     exp.mkdir(parents=True)
     run(cmd, exp / "train.log")

@@ -30,8 +30,7 @@ from pathlib import Path
 from types import ModuleType
 from typing import Optional
 
-from lad.data.corpus import SPLITS, Split
-from lad.data.files import write_text
+from lad.data.corpus import SPLITS, Split, write_skips
 from lad.data.kaldi import validate_data_dir, write_data_dir
 from lad.data.mls import FORMATS, download_release
 from lad.data.stamps import dir_marker, is_done, mark_done
@@ -53,10 +52,7 @@ def write_splits(splits: dict[str, Split], out: Path, lang: str) -> dict[str, Co
             write_data_dir(dst, split.utts)
             validate_data_dir(dst)
         dst.mkdir(parents=True, exist_ok=True)
-        write_text(
-            dst / "skipped",
-            "".join(f"{s.where}\t{s.reason}\t{s.detail}\n" for s in split.skipped),
-        )
+        write_skips(dst / "skipped", split.skipped)
         summary[name] = Counter(s.reason for s in split.skipped)
         reasons = ", ".join(f"{n} {r}" for r, n in sorted(summary[name].items())) or "none"
         logging.info(f"{dst}: kept {len(split.utts)}, skipped {len(split.skipped)} ({reasons})")

@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from lad.data.files import write_text
 from lad.data.kaldi import Utterance
 
 SPLITS = ("train", "dev", "test")
@@ -20,6 +21,11 @@ class Skip:
     where: str  # "<file>:<line>" of the row (or the file alone)
     reason: str  # short and stable, e.g. "missing audio", "empty transcript"
     detail: str = ""  # e.g. the audio path that was not found
+
+
+def write_skips(path, skips: list[Skip]) -> None:
+    """The skipped rows, one a line: where, reason, detail (tab-separated)."""
+    write_text(path, "".join(f"{s.where}\t{s.reason}\t{s.detail}\n" for s in skips))
 
 
 @dataclass

@@ -34,7 +34,7 @@ from typing import Optional
 
 from lad.audio_mlqa.hub import build_from_hub, parse_column_map
 from lad.audio_mlqa.manifest import DEFAULT_LANGS, SPLITS, build_manifest, write_manifest
-from lad.data.files import write_text
+from lad.data.corpus import write_skips
 from lad.log import entry_parser, parse_args
 
 MLQA_ONLY = {"per_lang": 250, "seed": 0, "split": "test"}  # and their defaults
@@ -78,9 +78,7 @@ def from_hub(args: argparse.Namespace, langs: Optional[list[str]]) -> list[dict]
         column_map=parse_column_map(args.column_map or ""),
         langs=langs,
     )
-    write_text(
-        skipped_path(args.out), "".join(f"{s.where}\t{s.reason}\t{s.detail}\n" for s in skipped)
-    )
+    write_skips(skipped_path(args.out), skipped)
     if skipped:
         logging.warning(f"{len(skipped)} rows skipped: listed in {skipped_path(args.out)}")
     return items
