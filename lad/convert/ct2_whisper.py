@@ -99,9 +99,15 @@ EXPECTED_FLAGS: dict[str, int] = {
     "decoder/scale_embeddings": 0,
     "decoder/start_from_zero_embedding": 0,
 }
-# Attributes only CTranslate2's own alignment code reads (the heads used for word timestamps
-# come from config.json's alignment_heads instead).
-INFORMATIONAL_SCALARS = ("decoder/alignment_heads", "decoder/alignment_layer")
+# Attributes transformers has no use for: the ones only CTranslate2's own alignment code reads
+# (the heads used for word timestamps come from config.json's alignment_heads instead), and the
+# ALiBi options CTranslate2 4.x writes, inert with decoder/alibi 0.
+INFORMATIONAL_SCALARS = (
+    "decoder/alignment_heads",
+    "decoder/alignment_layer",
+    "decoder/alibi_use_positive_positions",
+    "decoder/scale_alibi",
+)
 
 TIME_PRECISION = 0.02  # seconds per timestamp token
 MAX_INITIAL_TIMESTAMP_INDEX = 50  # openai/whisper: the first timestamp is at most 1.0 s
@@ -267,8 +273,10 @@ class _Variables:
 
     def __init__(self, variables: dict[str, np.ndarray], aliases: dict[str, str]):
         self.arrays = dict(variables)
-        for alias, target in aliases.items():
+        for alias, target in aliases.items():  # a quantised target's scale goes with it
             self.arrays[alias] = variables[target]
+            if f"{target}_scale" in variables:
+                self.arrays[f"{alias}_scale"] = variables[f"{target}_scale"]
         self.used: set = set()
 
     def __contains__(self, name: str) -> bool:
