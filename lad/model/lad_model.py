@@ -37,6 +37,7 @@ from lad.model.frozen_llm import FrozenLLM
 from lad.model.gates import AbsGate
 from lad.model.losses import (
     ALIGNMENTS,
+    aligned_token_logits,
     input_loss,
     input_token_ce,
     next_token_kl,
@@ -234,14 +235,16 @@ class LADModel(AbsESPnetModel):
         head = self.llm.get_output_embeddings()
         logits_s, logits_t = head(h_s).float(), head(h_t.to(h_s.dtype)).float()
         top_s, top_t = logits_s.argmax(-1), logits_t.argmax(-1)
-        weight = self.llm.get_input_embeddings().weight
+        weight, c = self.llm.get_input_embeddings().weight, self.conf
         return dict(
             l_out=output_loss(h_s.float(), h_t.float()),
             kl=next_token_kl(logits_t, logits_s),
             top1_speech=top_s,
             top1_text=top_t,
             top1_agree=(top_s == top_t).float(),
-            q2t_acc=query_token_accuracy(z, text, text_lengths, weight, self.conf.in_align),
+            q2t_acc=query_token_accuracy(
+                *aligned_token_logits(z.float(), text, text_lengths, weight.float(), c.in_align)
+            ),
         )
 
     # -- ESPnet interface ------------------------------------------------------------
@@ -283,7 +286,8 @@ class LADModel(AbsESPnetModel):
         stats: dict[str, Optional[torch.Tensor]] = dict(l_out=l_out.detach(), l_in=l_in.detach())
         if c.in_ce_weight > 0:
             weight = self.llm.get_input_embeddings().weight
-            l_in_ce = input_token_ce(z, text, text_lengths, weight, c.in_align).mean()
+            scores = aligned_token_logits(z, text, text_lengths, weight, c.in_align)
+            l_in_ce = input_token_ce(*scores).mean()
             loss = loss + c.in_ce_weight * l_in_ce
             stats["l_in_ce"] = l_in_ce.detach()
         if not self.training:  # validation only (too slow for every training step)

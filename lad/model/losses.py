@@ -26,8 +26,7 @@ def input_loss(
     """
     z_sel, valid = aligned_queries(z, text_lengths, text_embeds.size(1), align)  # (B, n, D)
     dist = (z_sel - text_embeds[:, : z_sel.size(1)].to(z.dtype)).norm(dim=-1)  # (B, n)
-    valid = valid.to(dist.dtype)
-    return (dist * valid).sum(1) / valid.sum(1).clamp(min=1.0)
+    return _mean_over_tokens(dist, valid)
 
 
 def aligned_queries(
@@ -61,45 +60,45 @@ def next_token_kl(logits_teacher: torch.Tensor, logits_student: torch.Tensor) ->
     return (log_t.exp() * (log_t - log_s)).sum(-1)
 
 
-def query_token_accuracy(
+def aligned_token_logits(
     z: torch.Tensor,
     text: torch.Tensor,
     text_lengths: torch.Tensor,
     embedding: torch.Tensor,
     align: str = "last",
-) -> torch.Tensor:
-    """How often the token whose embedding is nearest (L2) to each of the T = min(|y|, L)
-    aligned query outputs is the transcript's token, with L_IN's alignment.
+) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    """Each of the T = min(|y|, L) aligned query outputs (L_IN's alignment) scored against
+    every token of the LLM: logits -|Z_j - E_v|^2 / 2 up to a constant per query, so the
+    most likely token is the one whose embedding is nearest (L2).
 
-    z (B, L, D); text (B, N) right-padded ids; text_lengths (B,); embedding (V, D) -> (B,)
+    z (B, L, D); text (B, N) right-padded ids; text_lengths (B,); embedding (V, D) ->
+    logits (B, n, V), the transcript's token at each position (B, n), which are real (B, n)
     """
     z_sel, valid = aligned_queries(z, text_lengths, text.size(1), align)  # (B, n, D), (B, n)
-    nearest = torch.cdist(z_sel.float(), embedding.float()).argmin(-1)  # (B, n)
-    hits = (nearest == text[:, : z_sel.size(1)]) & valid
-    return hits.sum(1).float() / valid.sum(1).clamp(min=1).float()
-
-
-def input_token_ce(
-    z: torch.Tensor,
-    text: torch.Tensor,
-    text_lengths: torch.Tensor,
-    embedding: torch.Tensor,
-    align: str = "last",
-) -> torch.Tensor:
-    """Cross-entropy of the transcript's tokens given the T = min(|y|, L) aligned query
-    outputs, with L_IN's alignment and logits -|Z_j - E_v|^2 / 2 over the LLM's token embeddings E
-    (nearest embedding = most likely token, as query_token_accuracy counts). Beyond the
-    paper: L_IN's L2 alone pulls an undecided query to the mean embedding; this term also
-    pushes it away from the wrong tokens.
-
-    z (B, L, D); text (B, N) right-padded ids; text_lengths (B,); embedding (V, D) -> (B,)
-    """
-    z_sel, valid = aligned_queries(z, text_lengths, text.size(1), align)  # (B, n, D), (B, n)
-    n = z_sel.size(1)
     e = embedding.to(z.dtype)
     # -|z - e|^2 / 2 = z.e - |e|^2 / 2 - |z|^2 / 2; the last term is the same for every v
-    logits = z_sel @ e.T - 0.5 * e.pow(2).sum(-1)  # (B, n, V)
-    target = text[:, :n].clamp(min=0)
+    logits = z_sel @ e.T - 0.5 * e.pow(2).sum(-1)
+    return logits, text[:, : z_sel.size(1)].clamp(min=0), valid
+
+
+def _mean_over_tokens(values: torch.Tensor, valid: torch.Tensor) -> torch.Tensor:
+    """(B, n) values, (B, n) real-token mask -> the mean over each row's real tokens (B,)."""
+    valid = valid.to(values.dtype)
+    return (values * valid).sum(1) / valid.sum(1).clamp(min=1.0)
+
+
+def query_token_accuracy(
+    logits: torch.Tensor, target: torch.Tensor, valid: torch.Tensor
+) -> torch.Tensor:
+    """How often the most likely token of each aligned query is the transcript's (the
+    outputs of aligned_token_logits) -> (B,)."""
+    return _mean_over_tokens((logits.argmax(-1) == target).float(), valid)
+
+
+def input_token_ce(logits: torch.Tensor, target: torch.Tensor, valid: torch.Tensor) -> torch.Tensor:
+    """Cross-entropy of the transcript's tokens under aligned_token_logits' scores (nearest
+    embedding = most likely token, as query_token_accuracy counts) -> (B,). Beyond the
+    paper: L_IN's L2 alone pulls an undecided query to the mean embedding; this term also
+    pushes it away from the wrong tokens."""
     ce = F.cross_entropy(logits.float().transpose(1, 2), target, reduction="none")  # (B, n)
-    valid = valid.to(ce.dtype)
-    return (ce * valid).sum(1) / valid.sum(1).clamp(min=1.0)
+    return _mean_over_tokens(ce, valid)

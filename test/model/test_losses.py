@@ -43,8 +43,19 @@ def test_next_token_kl():
     assert math.isclose(next_token_kl(t, s).item(), expected, rel_tol=1e-5)
 
 
+def acc(z, text, lengths, emb, align="last"):
+    from lad.model.losses import aligned_token_logits, query_token_accuracy
+
+    return query_token_accuracy(*aligned_token_logits(z, text, lengths, emb, align))
+
+
+def ce(z, text, lengths, emb, align="last"):
+    from lad.model.losses import aligned_token_logits, input_token_ce
+
+    return input_token_ce(*aligned_token_logits(z, text, lengths, emb, align))
+
+
 def test_query_token_accuracy_uses_l_in_alignment():
-    from lad.model.losses import query_token_accuracy
 
     g = torch.Generator().manual_seed(0)
     emb = torch.randn(50, 8, generator=g)
@@ -53,35 +64,33 @@ def test_query_token_accuracy_uses_l_in_alignment():
     z = torch.randn(2, 6, 8, generator=g) * 10  # leading queries are free
     z[0, 3:] = emb[[3, 4, 5]]  # the last T = 3 queries spell the transcript
     z[1, 2:] = emb[[7, 8, 11, 10]]  # 3 of 4 right
-    acc = query_token_accuracy(z, text, lengths, emb)
-    assert acc.tolist() == [1.0, 0.75]
+    assert acc(z, text, lengths, emb).tolist() == [1.0, 0.75]
     z[0, 3:] = emb[[3, 5, 4]]  # order matters
-    assert query_token_accuracy(z, text, lengths, emb)[0].item() == pytest.approx(1 / 3)
+    assert acc(z, text, lengths, emb)[0].item() == pytest.approx(1 / 3)
+    # the most likely token is the nearest embedding, as torch.cdist finds it
+    z = torch.randn(2, 6, 8, generator=g)
+    nearest = torch.cdist(z, emb).argmin(-1)[:, 2:]  # (B, 4): the last 4 queries
+    want = ((nearest == text) & (torch.arange(4) < lengths[:, None])).sum(1) / lengths
+    assert acc(z, text, lengths, emb).tolist() == want.tolist()
 
 
 def test_input_token_ce_matches_a_hand_computed_softmax():
-    from lad.model.losses import input_token_ce
-
     emb = torch.tensor([[0.0, 0.0], [1.0, 0.0], [0.0, 2.0]])  # V = 3 tokens
     z = torch.tensor([[[5.0, 5.0], [1.0, 0.0], [0.0, 1.0]]])  # L = 3; the first query is free
     text = torch.tensor([[1, 2]])
-    ce = input_token_ce(z, text, torch.tensor([2]), emb)
+    loss = ce(z, text, torch.tensor([2]), emb)
     expected = []
     for j, y in ((1, 1), (2, 2)):  # query L - T + i meets token i
         logits = -0.5 * ((z[0, j] - emb) ** 2).sum(-1)
         expected.append(-torch.log_softmax(logits, -1)[y])
-    assert ce.shape == (1,)
-    assert ce.item() == pytest.approx(torch.stack(expected).mean().item(), rel=1e-6)
+    assert loss.shape == (1,)
+    assert loss.item() == pytest.approx(torch.stack(expected).mean().item(), rel=1e-6)
     # at its own token and far from the others the loss vanishes
-    far = input_token_ce(
-        torch.tensor([[[0.0, 40.0]]]), torch.tensor([[2]]), torch.tensor([1]), emb * 20
-    )
+    far = ce(torch.tensor([[[0.0, 40.0]]]), torch.tensor([[2]]), torch.tensor([1]), emb * 20)
     assert far.item() < 1e-6
 
 
 def test_first_alignment_meets_leading_queries():
-    from lad.model.losses import input_token_ce, query_token_accuracy
-
     # same z and tokens as test_input_loss_aligns_last_queries_with_tokens, align="first"
     z = torch.tensor([[[1.0], [2.0], [9.0], [9.0]], [[1.0], [2.0], [3.0], [4.0]]])
     emb = torch.tensor(
@@ -97,10 +106,10 @@ def test_first_alignment_meets_leading_queries():
     text, lengths = torch.tensor([[3, 4, 5, 0]]), torch.tensor([3])
     zt = torch.randn(1, 6, 8, generator=g) * 10
     zt[0, :3] = table[[3, 4, 5]]  # the first T = 3 queries spell the transcript
-    assert query_token_accuracy(zt, text, lengths, table, align="first").item() == 1.0
-    assert query_token_accuracy(zt, text, lengths, table, align="last").item() < 1.0
-    first = input_token_ce(zt, text, lengths, table, align="first")
-    last = input_token_ce(zt, text, lengths, table, align="last")
+    assert acc(zt, text, lengths, table, align="first").item() == 1.0
+    assert acc(zt, text, lengths, table, align="last").item() < 1.0
+    first = ce(zt, text, lengths, table, align="first")
+    last = ce(zt, text, lengths, table, align="last")
     assert first.item() < last.item()
     with pytest.raises(ValueError, match="align must be one of"):
         input_loss(z, emb, torch.tensor([2, 6]), align="middle")
