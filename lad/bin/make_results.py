@@ -32,10 +32,10 @@ from lad.eval.environment import environment
 from lad.eval.fidelity import decode_dir, responses_path, scores_path
 from lad.eval.stats import (
     HIGHER_IS_BETTER,
+    Bootstrap,
     Comparison,
     decide,
     metrics,
-    paired_bootstrap_by_lang,
     seed_summary,
 )
 from lad.log import entry_parser, parse_args
@@ -238,12 +238,13 @@ def decisions(
     if text_path.is_file():
         text = {r["utt_id"]: r["response"] for r in read_jsonl(text_path, ("utt_id", "response"))}
     level = round(100 * (1 - ALPHA))
+    boot = Bootstrap(n=n_boot, seed=0, alpha=ALPHA)
     lines = [f"## {dset}: LAD − ML-DiVA (paired bootstrap, {level} %)", ""]
     lines += [
-        f"Per language, {n_boot} paired resamples of the utterances (seed 0), all seeds of a "
-        "system pooled; the macro difference is the mean over languages of the differences, "
-        "resampled within each language. A system is better or worse where the interval "
-        "excludes 0.",
+        f"Per language, {boot.n} paired resamples of the utterances (seed {boot.seed}), all "
+        "seeds of a system pooled; the macro difference is the mean over languages of the "
+        "differences, resampled within each language. A system is better or worse where the "
+        "interval excludes 0.",
         "",
     ]
     if text is None:
@@ -257,9 +258,7 @@ def decisions(
             continue
         for key, metric in metrics(text).items():
             try:
-                comps = paired_bootstrap_by_lang(
-                    records, baseline, metric, n_boot=n_boot, seed=0, alpha=ALPHA
-                )
+                comps = boot.compare_by_lang(records, baseline, metric)
             except ValueError as e:
                 raise ValueError(f"{dset}: {name} vs {BASELINE}: {e}") from None
             lines += [f"### {name} − {BASELINE}: {headings[key]}", ""]

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 from collections import Counter, defaultdict
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import NamedTuple, Optional
 
 import numpy as np
@@ -172,54 +173,57 @@ def _interval(point: float, diffs: np.ndarray, n: int, alpha: float) -> Comparis
     return Comparison(float(point), float(lower), float(upper), n)
 
 
-def paired_bootstrap(
-    records_a: list[dict],
-    records_b: list[dict],
-    metric: Metric,
-    *,
-    n_boot: int = 1000,
-    seed: int = 0,
-    alpha: float = 0.05,
-) -> Optional[Comparison]:
-    """metric(a) - metric(b) with its (1 - alpha) percentile interval over ``n_boot`` paired
-    resamples of the utterance ids; None when the metric is None for either system. Raises
-    ValueError when the systems do not cover the same utterance ids."""
+def _paired(records_a: list[dict], records_b: list[dict]) -> tuple[dict, dict]:
+    """Both systems' records by utterance id (response shares added); the same ids or
+    ValueError."""
     a, b = _by_utt(response_shares(records_a)), _by_utt(response_shares(records_b))
     _check_same_ids(a, b)
-    drawn = _draws(a, b, metric, n_boot, np.random.default_rng(seed))
-    return None if drawn is None else _interval(*drawn, len(a), alpha)
+    return a, b
 
 
-def paired_bootstrap_by_lang(
-    records_a: list[dict],
-    records_b: list[dict],
-    metric: Metric,
-    *,
-    n_boot: int = 1000,
-    seed: int = 0,
-    alpha: float = 0.05,
-) -> dict[str, Optional[Comparison]]:
-    """{lang: Comparison, ..., "avg": macro} from one bootstrap stratified by language: each
-    resample draws utterances within each language, and its macro difference is the mean over
-    languages of its per-language differences (languages where the metric is None left out)."""
-    a, b = _by_utt(response_shares(records_a)), _by_utt(response_shares(records_b))
-    _check_same_ids(a, b)
-    langs: dict[str, list[str]] = defaultdict(list)
-    for utt, rs in a.items():
-        langs[rs[0]["lang"]].append(utt)
-    rng = np.random.default_rng(seed)
-    out: dict[str, Optional[Comparison]] = {}
-    points, draws = [], []
-    for lang in sorted(langs):
-        ids = langs[lang]
-        drawn = _draws({i: a[i] for i in ids}, {i: b[i] for i in ids}, metric, n_boot, rng)
-        out[lang] = None if drawn is None else _interval(*drawn, len(ids), alpha)
-        if drawn is not None:
-            points.append(drawn[0])
-            draws.append(drawn[1])
-    n = sum(len(langs[lang]) for lang, c in out.items() if c is not None)
-    out["avg"] = _interval(np.mean(points), np.mean(draws, 0), n, alpha) if points else None
-    return out
+@dataclass(frozen=True)
+class Bootstrap:
+    """The paired bootstrap of metric(a) - metric(b): ``n`` resamples of the utterance ids
+    drawn with ``seed``, and (1 - ``alpha``) percentile intervals. Comparing systems that do
+    not cover the same utterance ids raises ValueError."""
+
+    n: int = 1000
+    seed: int = 0
+    alpha: float = 0.05
+
+    def compare(
+        self, records_a: list[dict], records_b: list[dict], metric: Metric
+    ) -> Optional[Comparison]:
+        """The difference over all utterances, or None when the metric is None for either."""
+        a, b = _paired(records_a, records_b)
+        drawn = _draws(a, b, metric, self.n, np.random.default_rng(self.seed))
+        return None if drawn is None else _interval(*drawn, len(a), self.alpha)
+
+    def compare_by_lang(
+        self, records_a: list[dict], records_b: list[dict], metric: Metric
+    ) -> dict[str, Optional[Comparison]]:
+        """{lang: Comparison, ..., "avg": macro} from one bootstrap stratified by language:
+        each resample draws utterances within each language, and its macro difference is the
+        mean over languages of its per-language differences (languages where the metric is
+        None left out)."""
+        a, b = _paired(records_a, records_b)
+        langs: dict[str, list[str]] = defaultdict(list)
+        for utt, rs in a.items():
+            langs[rs[0]["lang"]].append(utt)
+        rng = np.random.default_rng(self.seed)
+        out: dict[str, Optional[Comparison]] = {}
+        points, draws = [], []
+        for lang in sorted(langs):
+            ids = langs[lang]
+            drawn = _draws({i: a[i] for i in ids}, {i: b[i] for i in ids}, metric, self.n, rng)
+            out[lang] = None if drawn is None else _interval(*drawn, len(ids), self.alpha)
+            if drawn is not None:
+                points.append(drawn[0])
+                draws.append(drawn[1])
+        n = sum(len(langs[lang]) for lang, c in out.items() if c is not None)
+        avg = _interval(np.mean(points), np.mean(draws, 0), n, self.alpha) if points else None
+        out["avg"] = avg
+        return out
 
 
 def seed_summary(values: list[Optional[float]]) -> tuple[Optional[float], Optional[float]]:

@@ -5,13 +5,12 @@ from sacrebleu.metrics import CHRF
 
 from lad.eval import fidelity
 from lad.eval.stats import (
+    Bootstrap,
     chrf,
     decide,
     diversity,
     l_out,
     metrics,
-    paired_bootstrap,
-    paired_bootstrap_by_lang,
     q2t,
     response_shares,
     seed_summary,
@@ -34,7 +33,7 @@ def _recs(agree, lang="en", seed=None, l_out=1.0, responses=None, prefix="u"):
 def test_top1_80_of_100_against_50_is_better():
     a = _recs([i < 80 for i in range(100)])
     b = _recs([i % 2 == 0 for i in range(100)])
-    c = paired_bootstrap(a, b, top1)
+    c = Bootstrap().compare(a, b, top1)
     assert c.n == 100
     assert c.diff == pytest.approx(30.0)
     assert 0 < c.lower < 30 < c.upper
@@ -44,7 +43,7 @@ def test_top1_80_of_100_against_50_is_better():
 
 def test_identical_systems_are_not_distinguishable():
     a = _recs([i % 3 == 0 for i in range(60)])
-    c = paired_bootstrap(a, [dict(r) for r in a], top1)
+    c = Bootstrap().compare(a, [dict(r) for r in a], top1)
     assert (c.diff, c.lower, c.upper) == (0.0, 0.0, 0.0)
     assert decide(c.lower, c.upper, higher_is_better=True) == "not distinguishable"
 
@@ -54,7 +53,7 @@ def test_constant_shift_of_l_out_gives_a_point_interval():
     for i, r in enumerate(b):
         r["l_out"] = 3.0 + 0.37 * i
     a = [dict(r, l_out=r["l_out"] - 1.0) for r in b]
-    c = paired_bootstrap(a, b, l_out)
+    c = Bootstrap().compare(a, b, l_out)
     assert c.diff == pytest.approx(-1.0, abs=1e-9)
     assert c.lower == pytest.approx(-1.0, abs=1e-9) and c.upper == pytest.approx(-1.0, abs=1e-9)
     assert decide(c.lower, c.upper, higher_is_better=False) == "better"  # lower L_OUT
@@ -67,7 +66,7 @@ def test_seeds_are_pooled_per_utterance():
         [i % 2 == 1 for i in range(40)], seed=1
     )
     b = _recs([False] * 40)
-    c = paired_bootstrap(a, b, top1)
+    c = Bootstrap().compare(a, b, top1)
     assert (c.diff, c.lower, c.upper, c.n) == (50.0, 50.0, 50.0, 40)
 
 
@@ -75,14 +74,14 @@ def test_mismatched_utterances_are_refused():
     a = _recs([True] * 5)
     b = _recs([True] * 4) + _recs([True], prefix="x")
     with pytest.raises(ValueError, match=r"1 only in a \['u4'\], 1 only in b \['x0'\]"):
-        paired_bootstrap(a, b, top1)
+        Bootstrap().compare(a, b, top1)
 
 
 def test_interval_shrinks_as_utterances_grow():
     def width(n):
         a = _recs([i % 10 < 7 for i in range(n)])
         b = _recs([i % 2 == 0 for i in range(n)])
-        c = paired_bootstrap(a, b, top1)
+        c = Bootstrap().compare(a, b, top1)
         assert c.diff == pytest.approx(20.0)
         return c.upper - c.lower
 
@@ -93,14 +92,14 @@ def test_interval_shrinks_as_utterances_grow():
 def test_fixed_seed_is_reproducible():
     a = _recs([i % 3 == 0 for i in range(70)])
     b = _recs([i % 4 == 0 for i in range(70)])
-    assert paired_bootstrap(a, b, top1, seed=3) == paired_bootstrap(a, b, top1, seed=3)
-    assert paired_bootstrap(a, b, top1, seed=3) != paired_bootstrap(a, b, top1, seed=4)
+    assert Bootstrap(seed=3).compare(a, b, top1) == Bootstrap(seed=3).compare(a, b, top1)
+    assert Bootstrap(seed=3).compare(a, b, top1) != Bootstrap(seed=4).compare(a, b, top1)
 
 
 def test_by_language_macro_is_the_mean_of_the_language_differences():
     a = _recs([i < 80 for i in range(100)], lang="en") + _recs([True] * 30, "de", prefix="d")
     b = _recs([i < 50 for i in range(100)], lang="en") + _recs([True] * 30, "de", prefix="d")
-    out = paired_bootstrap_by_lang(a, b, top1)
+    out = Bootstrap().compare_by_lang(a, b, top1)
     assert list(out) == ["de", "en", "avg"]
     en, de, avg = out["en"], out["de"], out["avg"]
     assert (de.diff, de.lower, de.upper, de.n) == (0.0, 0.0, 0.0, 30)
@@ -114,11 +113,11 @@ def test_by_language_macro_is_the_mean_of_the_language_differences():
 def test_a_metric_of_none_gives_no_comparison():
     a = _recs([True] * 10)
     assert q2t(a) is None
-    assert paired_bootstrap(a, a, q2t) is None
+    assert Bootstrap().compare(a, a, q2t) is None
     with_q2t = [dict(r, q2t_acc=0.25) for r in a]
     assert q2t(with_q2t) == 25.0
     assert q2t(with_q2t[:1] + a[1:]) == 25.0  # as fidelity: over the records that have it
-    by_lang = paired_bootstrap_by_lang(a, a, q2t)
+    by_lang = Bootstrap().compare_by_lang(a, a, q2t)
     assert by_lang == {"en": None, "avg": None}
 
 
@@ -140,7 +139,7 @@ def test_diversity_resamples_are_centred_on_the_estimate():
     # 6 answers among them: the resampled difference would be ~13, above the estimate's interval
     a = _recs([True] * 60, responses=["stock"] * 30 + [f"answer {i % 5}" for i in range(30)])
     b = _recs([True] * 60, responses=["other stock"] * 60)
-    c = paired_bootstrap(a, b, diversity)
+    c = Bootstrap().compare(a, b, diversity)
     assert c.diff == pytest.approx(100 * 6 / 60 - 100 / 60)
     assert c.lower < c.diff < c.upper < 12.0
 
