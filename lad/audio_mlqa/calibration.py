@@ -1,7 +1,7 @@
 """The judge's calibration: does it score a right answer above a wrong one? (stage calibrate)
 
     candidates = calibration_set(items, per_lang=20, seed=0)  # gold, wrong, empty per item
-    result = calibrate(manifest, config, prompt, out)         # judged; writes calibration.json
+    result = calibrate(manifest, setup, out)  # judged (a JudgeSetup); writes calibration.json
     result["calibrated"], result["all"]["separation"], result["all"]["pairwise"]
 
 The calibration set comes from the benchmark itself: for each manifest item (at most
@@ -43,7 +43,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any, Optional
 
-from lad.audio_mlqa.judge import judge_answers, judged_path
+from lad.audio_mlqa.judge import JudgeSetup, judge_answers, judged_path
 from lad.audio_mlqa.scoring import CJK, MIXED_SEGMENTATION_LANGS, normalize_answer, punctuation
 from lad.data.files import read_jsonl, write_json, write_jsonl
 
@@ -290,18 +290,17 @@ def shortfalls(
 
 def calibrate(
     manifest: Path,
-    config_path: Path,
-    prompt_path: Path,
+    setup: JudgeSetup,
     out: Path,
     *,
     per_lang: int = 20,
     seed: int = 0,
     min_separation: float = MIN_SEPARATION,
     min_pairwise: float = MIN_PAIRWISE,
-    chunk: int = 16,
 ) -> dict[str, Any]:
-    """Judge the calibration set of ``manifest``; writes candidates_path(out), ``out`` (the
-    judged records, resumable) and calibration_path(out); returns the calibration.
+    """Judge the calibration set of ``manifest`` with ``setup``'s judge and prompt; writes
+    candidates_path(out), ``out`` (the judged records, resumable) and calibration_path(out);
+    returns the calibration.
 
     The previous calibration.json is removed first, so that an interrupted run leaves none
     behind for the report to trust.
@@ -320,9 +319,7 @@ def calibrate(
         + f" candidates; wrong answers from other items: "
         f"{sum(c.get('wrong_from') == 'other item' for c in candidates)}"
     )
-    summary = judge_answers(
-        candidates_path(out), candidates_path(out), config_path, prompt_path, out, chunk=chunk
-    )
+    summary = judge_answers(candidates_path(out), candidates_path(out), setup, out)
     measured = measure(candidates, read_jsonl(out, ("id", "lang", "score")))
     reasons = shortfalls(measured["all"], min_separation=min_separation, min_pairwise=min_pairwise)
     result = dict(

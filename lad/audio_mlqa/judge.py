@@ -4,7 +4,8 @@
     judge = build_judge(load_config("conf/judge_http.yaml"))
     verdicts = judge.judge([format_prompt(template, q, c, refs, resp)])
     verdicts[0].score  # 0-5, or None: counted as a failure
-    judge_answers(manifest, answers, config, prompt, out)  # stage judge: resumable, summarised
+    setup = JudgeSetup(Path("conf/judge_http.yaml"), Path("conf/judge_prompt.txt"))
+    judge_answers(manifest, answers, setup, out)  # stage judge: resumable, summarised
 
 The judge replies ``Score: <n>``; parse_score takes the first such match, else a reply that is
 a lone integer 0-5; anything else is a bad reply (None).
@@ -480,8 +481,23 @@ JUDGED = "judged.jsonl"
 MAX_REPLY = 500  # characters of a reply or an error kept in a record
 
 
+@dataclass(frozen=True)
+class JudgeSetup:
+    """Which judge grades with which prompt: the judge's yaml (http or local) and the prompt
+    template's file; ``chunk`` items are judged between two writes of the progress file."""
+
+    config: Path
+    prompt: Path
+    chunk: int = 16
+
+    @classmethod
+    def from_args(cls, args) -> JudgeSetup:
+        """From the options add_judge_options added."""
+        return cls(args.config, args.prompt, args.chunk)
+
+
 def add_judge_options(parser) -> None:
-    """The options of the entry points that run a judge (judge, calibrate)."""
+    """The options of the entry points that run a judge (judge, calibrate): a JudgeSetup."""
     parser.add_argument("--config", type=Path, required=True, help="judge yaml (http or local)")
     parser.add_argument("--prompt", type=Path, required=True, help="judge prompt template")
     parser.add_argument(
@@ -564,26 +580,20 @@ def summarize(records: list[dict]) -> dict:
 
 
 def judge_answers(
-    manifest: Path,
-    answers: Path,
-    config_path: Path,
-    prompt_path: Path,
-    out: Path,
-    *,
-    field: str = "response",
-    chunk: int = 16,
+    manifest: Path, answers: Path, setup: JudgeSetup, out: Path, *, field: str = "response"
 ) -> dict:
-    """Judge the ``field`` of each answer; writes ``out`` and its summary, returns the summary.
+    """Judge the ``field`` of each answer with ``setup``'s judge and prompt; writes ``out`` and
+    its summary, returns the summary.
 
     Only items without a score for the same key (judge and prompt text) are judged again:
     those of ``out`` and of its progress file (each judged chunk is appended to it, flushed and
     fsynced) are reused. At the end ``out`` is written whole (tmp, rename) and the progress
     file removed.
     """
-    config = load_config(config_path)
-    resolve_config(config, str(config_path))
+    config = load_config(setup.config)
+    resolve_config(config, str(setup.config))
     name = judge_name(config)
-    template = load_prompt(prompt_path)
+    template = load_prompt(setup.prompt)
     rows = build_prompts(manifest, answers, template, field)
     if not rows:
         raise ValueError(f"{answers}: no answers to judge")
@@ -605,9 +615,9 @@ def judge_answers(
 
     # 2. Judge the rest, appending each chunk to the progress file.
     if pending:
-        judge = build_judge(config, str(config_path))
+        judge = build_judge(config, str(setup.config))
         out.parent.mkdir(parents=True, exist_ok=True)
-        failures, size = 0, max(1, chunk)
+        failures, size = 0, max(1, setup.chunk)
         line = Progress(f"judge {name}", len(rows), done=reused)
         with progress.open("a", encoding="utf-8") as f:
             for i in range(0, len(pending), size):

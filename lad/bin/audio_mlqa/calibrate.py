@@ -33,7 +33,7 @@ from lad.audio_mlqa.calibration import (
     calibrate,
     format_calibration,
 )
-from lad.audio_mlqa.judge import add_judge_options
+from lad.audio_mlqa.judge import JudgeSetup, add_judge_options
 from lad.log import entry_parser, parse_args
 
 
@@ -59,14 +59,12 @@ def main(argv: Optional[list[str]] = None) -> None:
     args = parse_args(get_parser(), argv)
     result = calibrate(
         args.manifest,
-        args.config,
-        args.prompt,
+        JudgeSetup.from_args(args),
         args.out,
         per_lang=args.calib_per_lang,
         seed=args.seed,
         min_separation=args.min_separation,
         min_pairwise=args.min_pairwise,
-        chunk=args.chunk,
     )
     print(format_calibration(result))
     if result["all"]["failures"] == result["candidates"]:

@@ -27,7 +27,7 @@ import argparse
 from pathlib import Path
 from typing import Optional
 
-from lad.audio_mlqa.judge import add_judge_options, judge_answers
+from lad.audio_mlqa.judge import JudgeSetup, add_judge_options, judge_answers
 from lad.log import entry_parser, parse_args
 
 
@@ -48,15 +48,8 @@ def get_parser() -> argparse.ArgumentParser:
 
 def main(argv: Optional[list[str]] = None) -> None:
     args = parse_args(get_parser(), argv)
-    summary = judge_answers(
-        args.manifest,
-        args.answers,
-        args.config,
-        args.prompt,
-        args.out,
-        field=args.field,
-        chunk=args.chunk,
-    )
+    setup = JudgeSetup.from_args(args)
+    summary = judge_answers(args.manifest, args.answers, setup, args.out, field=args.field)
     if summary["failures"] == summary["n"]:
         raise SystemExit(f"judge: all {summary['n']} items failed (see {args.out})")
 
