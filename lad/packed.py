@@ -14,6 +14,7 @@ the same config.yaml, so readers of the config and weights serve both.
 from __future__ import annotations
 
 import hashlib
+import logging
 import shutil
 import subprocess
 from collections.abc import Callable
@@ -23,6 +24,8 @@ from typing import Any, Optional
 import safetensors.torch
 import torch
 import yaml
+
+from lad.data.stamps import file_marker, files_digest, is_done, mark_done, stamp_of
 
 CONFIG = "config.yaml"
 WEIGHTS = "model.pth"
@@ -88,11 +91,18 @@ def write(
 ) -> Path:
     """Pack ``exp/model_file`` with exp's config (and the decoding options) into ``out``.
     ``verify(dir)`` loads the packed model (and raises if it does not load) before the
-    directory replaces ``out``."""
+    directory replaces ``out``. Skipped while ``out``'s marker (<out>.done) records the same
+    config, weights and decoding options."""
     weights = exp / model_file
     for path in (config_path(exp), weights):
         if not path.is_file():
             raise FileNotFoundError(f"{path} not found: has stage 7 finished?")
+    inputs = [config_path(exp), weights] + ([inference_config] if inference_config else [])
+    stamp, marker = stamp_of(model_file, files_digest(inputs)), file_marker(out)
+    if out.is_dir() and is_done(marker, stamp):
+        logging.info(f"{out} is up to date with {weights}: kept")
+        return out
+    marker.unlink(missing_ok=True)
     tmp = out.with_name(out.name + ".tmp")
     shutil.rmtree(tmp, ignore_errors=True)
     tmp.mkdir(parents=True)
@@ -118,4 +128,6 @@ def write(
     verify(tmp)
     shutil.rmtree(out, ignore_errors=True)
     tmp.rename(out)
+    mark_done(marker, stamp)
+    logging.info(f"packed {weights} -> {out}")
     return out

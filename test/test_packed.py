@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import shutil
+
 import pytest
 import yaml
 
@@ -35,6 +37,28 @@ def test_write_lays_out_the_packed_directory(tmp_path):
     assert packed.decode_options(out) == {"max_new_tokens": 5}
     meta = packed.read_meta(out)
     assert meta["langs"] == ["en", "de"] and meta["model_file"] == "valid.loss.ave.pth"
+
+
+def test_write_is_skipped_while_up_to_date(tmp_path):
+    exp, out, decode = _fake_exp(tmp_path), tmp_path / "packed", tmp_path / "decode.yaml"
+    decode.write_text("max_new_tokens: 5\n")
+    seen = []
+
+    def pack(config=decode):
+        packed.write(exp, "valid.loss.ave.pth", config, out, seen.append)
+        return len(seen)
+
+    assert pack() == 1 and (tmp_path / "packed.done").is_file()
+    (out / "meta.yaml").write_text("kept")  # untouched by a skipped pack
+    assert pack() == 1 and packed.meta_path(out).read_text() == "kept"
+    decode.write_text("max_new_tokens: 6\n")  # the decoding options changed
+    assert pack() == 2 and packed.decode_options(out) == {"max_new_tokens": 6}
+    (exp / "valid.loss.ave.pth").write_bytes(b"trained longer")
+    assert pack() == 3 and packed.weights_path(out).read_bytes() == b"trained longer"
+    assert pack(config=None) == 4 and not packed.decode_path(out).exists()
+    assert pack(config=None) == 4
+    shutil.rmtree(out)  # the marker alone does not keep a deleted output
+    assert pack(config=None) == 5
 
 
 def test_write_keeps_the_old_output_when_verification_fails(tmp_path):

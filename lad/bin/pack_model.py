@@ -5,8 +5,10 @@
         --inference_config conf/mini/decode.yaml --out exp/lad_hard/packed
 
 The layout (config.yaml, model.pth, decode.yaml, meta.yaml) is lad.packed's. The packed
-model is loaded once before it replaces --out. lad_inference --model_dir <packed> decodes
-with the packed decode.yaml unless --config or options on the command line say otherwise.
+model is loaded once before it replaces --out. Skipped while --out is up to date (<out>.done
+records the config, the weights and the decoding options it was packed from).
+lad_inference --model_dir <packed> decodes with the packed decode.yaml unless --config or
+options on the command line say otherwise.
 
     python -m lad.bin.lad_inference --model_dir exp/lad_hard/packed --wav a.wav
 """
@@ -14,12 +16,10 @@ with the packed decode.yaml unless --config or options on the command line say o
 from __future__ import annotations
 
 import argparse
-import logging
 from pathlib import Path
 from typing import Optional
 
 from lad import packed
-from lad.inference import load_model
 from lad.log import entry_parser, parse_args
 
 
@@ -32,10 +32,16 @@ def get_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def verify(model_dir: Path) -> None:
+    """Load the packed model once (torch, ESPnet, the backbones: imported only when packing)."""
+    from lad.inference import load_model
+
+    load_model(model_dir)
+
+
 def main(argv: Optional[list[str]] = None) -> None:
     args = parse_args(get_parser(), argv)
-    out = packed.write(args.exp, args.model_file, args.inference_config, args.out, load_model)
-    logging.info(f"packed {args.exp / args.model_file} -> {out}")
+    packed.write(args.exp, args.model_file, args.inference_config, args.out, verify)
 
 
 if __name__ == "__main__":

@@ -221,18 +221,20 @@ def _venv_path() -> str:
 
 
 def test_rerun_is_a_no_op(tiny_run):
-    """The same command again through stage 9 redoes nothing (stage 10 always repacks; stage
-    11's skip of an up-to-date folder is tested in test_hub.py)."""
+    """The same command again through stage 10 redoes nothing (stage 11's skip of an
+    up-to-date folder is tested in test_hub.py)."""
     root, args, _ = tiny_run
     ark = next((root / "dump" / "whisper" / "train").glob("feats.*.ark"))
     wav = root / "dump" / "raw" / "train" / "wav.scp"
     ckpt = root / "exp" / "lad_hard" / "checkpoint.pth"
     responses = root / "exp" / "lad_hard" / "decode_test" / "responses.jsonl"
-    before = [p.stat().st_mtime_ns for p in (ark, wav, ckpt, responses)]
-    out = _run([*args, "--stop_stage", "9"], root / "run2.log")
-    assert [p.stat().st_mtime_ns for p in (ark, wav, ckpt, responses)] == before
+    weights = root / "exp" / "lad_hard" / "packed" / "model.pth"
+    before = [p.stat().st_mtime_ns for p in (ark, wav, ckpt, responses, weights)]
+    out = _run([*args, "--stop_stage", "10"], root / "run2.log")
+    assert [p.stat().st_mtime_ns for p in (ark, wav, ckpt, responses, weights)] == before
     assert "up to date" in out  # stages 3 and 6 skipped
     assert "Stage 6: stats of lad_hard are up to date" in out
+    assert "lad_hard/packed is up to date with" in out  # stage 10
     log = (root / "exp" / "lad_hard" / "decode_test" / "logs" / "inference.log").read_text()
     assert "responses.jsonl is up to date" in log
     train_log = (root / "exp" / "lad_hard" / "logs" / "train.log").read_text()
