@@ -34,35 +34,18 @@ from lad.model.prompts import ChatPrompt, pad_rows
 from lad.tasks.lad import LADTask
 
 
-def check_model_files(*paths: Optional[Path]) -> None:
-    """A model directory's config.yaml and weights exist (None: not needed)."""
-    for path in paths:
-        if path is not None and not Path(path).is_file():
-            raise FileNotFoundError(f"{path} not found (train with stage 7, pack with stage 10)")
-
-
 def load_model(model_dir: Path, model_file: Optional[Path] = None, device: str = "cpu") -> LADModel:
     """A model from ``<model_dir>/config.yaml`` (ESPnet's training config, or a packed
     directory's) and its trainable weights (default ``<model_dir>/model.pth``). The weights
     must match exactly; the frozen backbones come from the specs in the config."""
     config = packed.config_path(model_dir)
     model_file = model_file or packed.weights_path(model_dir)
-    check_model_files(config, model_file)
+    packed.check_model_files(config, model_file)
     model, _ = LADTask.build_model_from_file(config, None, device)
     state = packed.load_weights(model_file, device)
     model.load_state_dict(state, strict=True)  # frozen keys are allowed to be absent
     logging.info(f"loaded {model_file} ({len(state)} tensors)")
     return model.eval()
-
-
-def add_decode_options(parser) -> None:
-    """The decoding options of stage 8's entry points (also keys of conf/<scale>/decode.yaml)."""
-    from espnet2.utils.types import str_or_none
-
-    parser.add_argument("--instruction", type=str_or_none, default=None, help="after the input")
-    parser.add_argument("--max_new_tokens", type=int, default=64)
-    parser.add_argument("--batch_size", type=int, default=8)
-    parser.add_argument("--device", default="cuda" if torch.cuda.is_available() else "cpu")
 
 
 def _decode(tokenizer: PreTrainedTokenizerBase, ids: torch.Tensor) -> list[str]:

@@ -59,6 +59,33 @@ def meta_path(model_dir: Path) -> Path:
     return Path(model_dir) / META
 
 
+def check_model_files(*paths: Optional[Path]) -> None:
+    """A model directory's config.yaml and weights exist (None: not needed)."""
+    for path in paths:
+        if path is not None and not Path(path).is_file():
+            raise FileNotFoundError(f"{path} not found (train with stage 7, pack with stage 10)")
+
+
+def add_decode_options(parser) -> None:
+    """The decoding options of stage 8's entry points: the keys of conf/<scale>/decode.yaml,
+    packed as decode.yaml (decode_options reads them back)."""
+    from espnet2.utils.types import str_or_none
+
+    parser.add_argument("--instruction", type=str_or_none, default=None, help="after the input")
+    parser.add_argument("--max_new_tokens", type=int, default=64)
+    parser.add_argument("--batch_size", type=int, default=8)
+    parser.add_argument("--device", default="cuda" if torch.cuda.is_available() else "cpu")
+
+
+def check_loads(model_dir: Path) -> None:
+    """Load the model of ``model_dir`` once on the CPU (raises if it does not load). The model
+    code (transformers, ESPnet: ~10 s of imports on a small CPU) is imported only here, so that
+    a stage that finds its output up to date returns at once."""
+    from lad.inference import load_model
+
+    load_model(model_dir, None, "cpu")
+
+
 def decode_options(model_dir: Path) -> dict[str, Any]:
     """The packed decoding options ({} when the directory has none)."""
     path = decode_path(model_dir)

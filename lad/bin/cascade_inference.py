@@ -32,12 +32,13 @@ from typing import Any, Optional
 import yaml
 from espnet2.utils import config_argparse
 
+from lad import packed
 from lad.asr import AbsASR, build_asr, resolve_spec
 from lad.cascade import Cascade, asr_scores
 from lad.data.files import read_jsonl, write_json, write_text
 from lad.data.stamps import file_marker, fingerprint, is_done, mark_done
 from lad.eval.fidelity import asr_scores_path
-from lad.inference import TextLLM, add_decode_options, decode_data_dir_to_jsonl
+from lad.inference import TextLLM, decode_data_dir_to_jsonl
 from lad.log import setup_logging
 from lad.model.backbones import load_llm
 from lad.tasks.lad import spec_type
@@ -147,7 +148,7 @@ def get_parser() -> config_argparse.ArgumentParser:
         default="given",
         help="given: force each utterance's language on the ASR; detected: the ASR finds it",
     )
-    add_decode_options(parser)
+    packed.add_decode_options(parser)
     return parser
 
 

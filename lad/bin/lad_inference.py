@@ -27,24 +27,16 @@ import logging
 from pathlib import Path
 from typing import Optional
 
-import torch
 import yaml
 from espnet2.utils import config_argparse
 from espnet2.utils.types import str2bool, str_or_none
 
 from lad import packed
 from lad.data.stamps import file_marker, fingerprint, is_done, mark_done
-from lad.inference import (
-    SpeechLLM,
-    TextLLM,
-    add_decode_options,
-    check_model_files,
-    decode_data_dir_to_jsonl,
-    load_model,
-    load_speech,
-)
 from lad.log import setup_logging
-from lad.model.backbones import load_llm
+
+# lad.inference (transformers, ESPnet's model classes: ~10 s of imports on a small CPU) is
+# imported where a model is loaded, so that an up-to-date stage 8 returns at once.
 
 
 def run_stamp(args, model_file: Optional[Path]) -> str:
@@ -72,6 +64,9 @@ def decode_data_dir(args, model_file: Optional[Path]) -> None:
     if args.out.is_file() and is_done(marker, stamp):
         logging.info(f"{args.out} is up to date")
         return
+    from lad.inference import SpeechLLM, TextLLM, decode_data_dir_to_jsonl, load_model
+    from lad.model.backbones import load_llm
+
     if args.text_only:
         config = packed.config_path(args.model_dir).read_text(encoding="utf-8")
         spec = yaml.safe_load(config)["llm"]
@@ -92,6 +87,10 @@ def decode_data_dir(args, model_file: Optional[Path]) -> None:
 
 
 def respond_to_wav(args, model_file: Optional[Path]) -> None:
+    import torch
+
+    from lad.inference import SpeechLLM, load_model, load_speech
+
     model = load_model(args.model_dir, model_file, args.device)
     speech_llm = SpeechLLM(model, args.instruction, args.max_new_tokens)
     wave = torch.from_numpy(load_speech(str(args.wav), feats=False))
@@ -114,7 +113,7 @@ def get_parser() -> config_argparse.ArgumentParser:
     parser.add_argument("--data_dir", type=Path, default=None, help="a stage-3 or 4 directory")
     parser.add_argument("--out", type=Path, default=None, help="jsonl output for --data_dir")
     parser.add_argument("--text_only", type=str2bool, default=False, help="the LLM on the text")
-    add_decode_options(parser)
+    packed.add_decode_options(parser)
     return parser
 
 
@@ -143,7 +142,7 @@ def main(argv: Optional[list[str]] = None) -> None:
         model_file = packed.weights_path(args.model_dir)
     if (args.wav is None) == (args.data_dir is None):
         parser.error("give exactly one of --wav and --data_dir")
-    check_model_files(packed.config_path(args.model_dir), model_file)
+    packed.check_model_files(packed.config_path(args.model_dir), model_file)
     if args.wav is not None:
         if args.text_only:
             parser.error("--text_only needs --data_dir (the transcripts)")

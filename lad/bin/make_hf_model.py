@@ -20,9 +20,8 @@ from typing import Optional
 
 from espnet2.utils.types import str2bool, str_or_none
 
-from lad import hub
+from lad import hub, packed
 from lad.data.stamps import file_marker, files_digest, is_done, mark_done, stamp_of
-from lad.inference import load_model
 from lad.log import entry_parser, parse_args
 
 
@@ -52,7 +51,7 @@ def main(argv: Optional[list[str]] = None) -> None:
         logging.info(f"{args.out} is up to date")
     else:
         folder = hub.write_folder(
-            args.packed, args.out, args.system, lambda d: load_model(d, None, "cpu"),
+            args.packed, args.out, args.system, packed.check_loads,
             results=args.results, train_command=args.train_command, datasets=args.datasets,
             repo=args.hf_repo,
         )  # fmt: skip

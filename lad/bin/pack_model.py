@@ -32,16 +32,9 @@ def get_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def verify(model_dir: Path) -> None:
-    """Load the packed model once (torch, ESPnet, the backbones: imported only when packing)."""
-    from lad.inference import load_model
-
-    load_model(model_dir)
-
-
 def main(argv: Optional[list[str]] = None) -> None:
     args = parse_args(get_parser(), argv)
-    packed.write(args.exp, args.model_file, args.inference_config, args.out, verify)
+    packed.write(args.exp, args.model_file, args.inference_config, args.out, packed.check_loads)
 
 
 if __name__ == "__main__":
