@@ -33,8 +33,6 @@ import yaml
 from lad.data.kaldi import read_kaldi_file, write_kaldi_file
 from lad.data.stamps import fingerprint, is_done, job_marker, mark_done
 from lad.log import Progress, entry_parser, parse_args
-from lad.model.backbones import freeze, load_whisper
-from lad.model.encoder import WhisperSpeechEncoder
 
 
 def whisper_spec(config: Optional[Path], whisper: Optional[str]) -> Any:
@@ -59,6 +57,10 @@ def run_job(
     progress: Progress,
 ) -> None:
     """Encode ``utts`` [(utt, wav path)] into feats.<job>.{ark,scp} and frames.<job>."""
+    # the model code (transformers: seconds of imports) only when there is something to encode
+    from lad.model.backbones import freeze, load_whisper
+    from lad.model.encoder import WhisperSpeechEncoder
+
     whisper, extractor = load_whisper(spec)
     encoder = freeze(WhisperSpeechEncoder(whisper.get_encoder(), extractor)).to(device)
     del whisper
