@@ -24,7 +24,8 @@ def last_checkpoint(exp: Path) -> Optional[Path]:
     exp = Path(exp)
     if (exp / "checkpoint.pth").is_file():
         return exp / "checkpoint.pth"
-    epochs = [int(d.name.split("_")[1]) for d in exp.glob("checkpoint_*") if d.name[11:].isdigit()]
+    names = (d.name.removeprefix("checkpoint_") for d in exp.glob("checkpoint_*"))
+    epochs = [int(n) for n in names if n.isdigit()]
     if not epochs:
         return None
     n = max(epochs)

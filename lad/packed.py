@@ -121,11 +121,10 @@ def write(
     directory replaces ``out``. Skipped while ``out``'s marker (<out>.done) records the same
     config, weights and decoding options."""
     weights = exp / model_file
-    for path in (config_path(exp), weights):
-        if not path.is_file():
-            raise FileNotFoundError(f"{path} not found: has stage 7 finished?")
-    inputs = [config_path(exp), weights] + ([inference_config] if inference_config else [])
-    stamp, marker = stamp_of(model_file, files_digest(inputs)), file_marker(out)
+    check_model_files(config_path(exp), weights)
+    sha256 = hashlib.sha256(weights.read_bytes()).hexdigest()  # read once: stamp and meta
+    others = [config_path(exp)] + ([inference_config] if inference_config else [])
+    stamp, marker = stamp_of(model_file, sha256, files_digest(others)), file_marker(out)
     if out.is_dir() and is_done(marker, stamp):
         logging.info(f"{out} is up to date with {weights}: kept")
         return out
@@ -142,7 +141,7 @@ def write(
     meta = dict(
         source=str(exp.resolve()),
         model_file=model_file,
-        sha256=hashlib.sha256(weights_path(tmp).read_bytes()).hexdigest(),
+        sha256=sha256,
         lad_commit=_git_commit(),
         langs=conf["lang_list"],
         whisper=conf["whisper"],

@@ -52,13 +52,10 @@ def write_bench_dump(out: Path, utts: int, frames: int, dim: int, d_llm: int) ->
     languages in turn); returns the bytes of its arks."""
     per_lang = -(-utts // len(LANGS))
     bank = {lang: generate_sentences(lang, per_lang, seed=0) for lang in LANGS}
-    utterances = {
-        f"{LANGS[i % len(LANGS)]}-bench-{i:06d}": (
-            LANGS[i % len(LANGS)],
-            bank[LANGS[i % len(LANGS)]][i // len(LANGS)],
-        )
-        for i in range(utts)
-    }
+    utterances = {}
+    for i in range(utts):
+        lang = LANGS[i % len(LANGS)]
+        utterances[f"{lang}-bench-{i:06d}"] = (lang, bank[lang][i // len(LANGS)])
     out.mkdir(parents=True, exist_ok=True)
     (out / "lang_list").write_text("".join(f"{lang}\n" for lang in LANGS))
     return write_dump(out, utterances, frames, dim, d_llm=d_llm)

@@ -36,6 +36,7 @@ from typing import Optional
 import numpy as np
 import torch
 import yaml
+from espnet2.utils.types import str2bool
 
 from lad.data.synthetic import write_dump
 from lad.flops import mfu, peak_flops, step_flops
@@ -58,7 +59,7 @@ def get_parser() -> argparse.ArgumentParser:
     parser.add_argument("--frames", type=int, default=500, help="encoder frames (10 s: 500)")
     parser.add_argument("--text_tokens", type=int, default=32, help="transcript length")
     parser.add_argument("--langs", default="en vi id zh es de")
-    parser.add_argument("--teacher_cache", type=lambda s: s == "true", default=True)
+    parser.add_argument("--teacher_cache", type=str2bool, default=True)
     parser.add_argument("--train_args", default="", help="more lad_train options (variants)")
     parser.add_argument("--peak_tflops", type=float, default=None, help="the device's peak")
     return parser
