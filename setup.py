@@ -25,6 +25,8 @@ install_requires = [
     # scoring: chrF of responses (stage 9), CER/WER of synthesised questions (Audio-MLQA)
     "sacrebleu==2.6.0",
     "jiwer==4.0.0",
+    # stage 9: the language the text-only LLM answers in (its profiles ship in the wheel)
+    "langdetect==1.0.9",
 ]
 
 DEMO = ["gradio==6.31.0"]

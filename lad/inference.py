@@ -80,8 +80,11 @@ class TextLLM:
         return out
 
     @torch.no_grad()
-    def respond(self, texts: list[str], prompts: Optional[list[ChatPrompt]] = None) -> list[str]:
-        """Greedy responses to the texts in the user turn (per-item prompts optional)."""
+    def response_ids(
+        self, texts: list[str], prompts: Optional[list[ChatPrompt]] = None
+    ) -> torch.Tensor:
+        """Greedy response ids (B, R) to the texts in the user turn (per-item prompts
+        optional); after the end of a response, the pad id."""
         prompts = prompts or [self.prompt] * len(texts)
         rows = [
             p.text_rows([ids])[0] for p, ids in zip(prompts, self.token_lists(texts), strict=True)
@@ -91,7 +94,11 @@ class TextLLM:
         out = self.llm.generate(
             input_ids=ids.to(device), attention_mask=mask.to(device), **self.generate_kwargs
         )
-        return _decode(self.tokenizer, out[:, ids.size(1) :])
+        return out[:, ids.size(1) :]
+
+    def respond(self, texts: list[str], prompts: Optional[list[ChatPrompt]] = None) -> list[str]:
+        """Greedy responses to the texts in the user turn (per-item prompts optional)."""
+        return _decode(self.tokenizer, self.response_ids(texts, prompts))
 
     @torch.no_grad()
     def hidden(self, texts: list[str]) -> torch.Tensor:

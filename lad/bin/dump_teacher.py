@@ -17,6 +17,11 @@ is all the losses need: L_OUT compares it, and the exact KL (kl_weight > 0) gets
 teacher's logits from it through the frozen LM head. <out>/fingerprint.json records what
 the cache depends on (the LLM spec, the rendered chat template, the frozen dtype and the
 transcripts' checksum); training refuses a cache that does not match (LADTask).
+
+With model_conf.response_kl_weight > 0 the cache also holds the text-only LLM's greedy
+response to each transcript, model_conf.response_tokens long at most, as token ids
+(`<out>/response`, a Kaldi text file read as `<out>/response,response,text_int`): the
+continuation that the response KL teaches the student to produce.
 """
 
 from __future__ import annotations
@@ -41,7 +46,16 @@ from lad.model.backbones import freeze, load_llm, load_tokenizer
 from lad.model.frozen_llm import FrozenLLM
 from lad.model.lad_model import LADConfig
 from lad.model.prompts import ChatPrompt, pad_rows
-from lad.model.teacher_cache import FINGERPRINT, SCP, cache_fingerprint, cache_key, done_marker
+from lad.model.teacher_cache import (
+    FINGERPRINT,
+    RESPONSE,
+    SCP,
+    cache_fingerprint,
+    cache_key,
+    done_marker,
+    response_lengths,
+    response_tokens_of,
+)
 
 
 def get_parser() -> argparse.ArgumentParser:
@@ -68,14 +82,15 @@ def main(argv: Optional[list[str]] = None) -> None:
     if "llm" not in conf:
         raise ValueError(f"{args.config}: no 'llm' entry")
     frozen_dtype = LADConfig.from_dict(conf.get("model_conf") or {}).frozen_dtype
+    n_response = response_tokens_of(conf.get("model_conf") or {})
     if args.print_key:
         tokenizer = load_tokenizer(conf["llm"])
-        print(cache_key(conf["llm"], ChatPrompt(tokenizer).text, frozen_dtype))
+        print(cache_key(conf["llm"], ChatPrompt(tokenizer).text, frozen_dtype, n_response))
         return
     llm, tokenizer = load_llm(conf["llm"])
     prompt = ChatPrompt(tokenizer)
     text_file = args.data / "text"
-    fingerprint = cache_fingerprint(conf["llm"], prompt.text, frozen_dtype, text_file)
+    fingerprint = cache_fingerprint(conf["llm"], prompt.text, frozen_dtype, text_file, n_response)
     stamp = stamp_of(fingerprint)
     marker = done_marker(args.out)
     if (args.out / SCP).is_file() and is_done(marker, stamp):
@@ -113,9 +128,33 @@ def main(argv: Optional[list[str]] = None) -> None:
     write_kaldi_file(scp.with_name(scp.name + ".tmp"), rows)
     os.replace(f"{ark}.tmp", ark)
     os.replace(f"{scp}.tmp", scp)
+    if n_response:
+        write_responses(llm, tokenizer, texts, order, n_response, args)
     write_json(args.out / FINGERPRINT, fingerprint)
     mark_done(marker, stamp)
     logging.info(f"{args.out}: {len(order)} teacher states in {time.perf_counter() - start:.0f} s")
+
+
+def write_responses(llm, tokenizer, texts: dict[str, str], order: list[str], n: int, args) -> None:
+    """<out>/response: each transcript's greedy response ids (up to its end-of-turn token,
+    at most n), in the order of the text file."""
+    from lad.inference import TextLLM
+
+    text_llm = TextLLM(llm, tokenizer, None, n)
+    responses: dict[str, list[int]] = {}
+    line = Progress(f"responses {args.out.name}", len(order), unit="utterances")
+    for i in range(0, len(order), args.batch_size):
+        utts = order[i : i + args.batch_size]
+        ids = text_llm.response_ids([texts[u] for u in utts]).cpu()
+        lengths = response_lengths(ids, tokenizer.eos_token_id)
+        for utt, row, k in zip(utts, ids, lengths.tolist(), strict=True):
+            responses[utt] = row[:k].tolist()
+        line.update(len(utts))
+    line.close()
+    out = args.out / RESPONSE
+    rows = [(u, " ".join(map(str, responses[u]))) for u in texts]
+    write_kaldi_file(out.with_name(out.name + ".tmp"), rows)
+    os.replace(out.with_name(out.name + ".tmp"), out)
 
 
 if __name__ == "__main__":

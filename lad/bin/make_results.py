@@ -180,6 +180,28 @@ def summary(runs: dict[str, list[dict]], columns: list, reference: dict) -> list
     return lines
 
 
+TEACHER_ROWS = [  # reference key, row heading
+    ("text_in_lang", "answers in the language asked % (langdetect)"),
+    ("text_looping", "loops % (fewer than half of its bigrams distinct)"),
+]
+
+
+def teacher_table(reference: dict) -> list[str]:
+    """Whether the text-only LLM, the teacher every column measures fidelity to, answers in
+    the language asked and without looping, per language; where it does not, that
+    language's fidelity columns measure agreement with a degenerate teacher."""
+    rows = [(k, h) for k, h in TEACHER_ROWS if reference.get(k)]
+    if not rows:
+        return []
+    langs = [k for k in reference[rows[0][0]] if k != "avg"] + ["avg"]
+    lines = ["### The teacher: the text-only LLM's own responses", ""]
+    lines += ["| text-only LLM | " + " | ".join(langs) + " |", "|---" * (len(langs) + 1) + "|"]
+    for key, heading in rows:
+        cells = [f"{reference[key][lang]:.2f}" for lang in langs]
+        lines.append(f"| {heading} | " + " | ".join(cells) + " |")
+    return lines + [""]
+
+
 def load_responses(exps: list[Path], dset: str) -> Optional[list[dict]]:
     """Stage-8 records of all seeds of a system, each tagged with its run (``seed``)."""
     records = []
@@ -294,6 +316,7 @@ def results(expdir: Path, test_sets: list[str], n_boot: int = 1000) -> str:
         lines += [f"## {dset}: fidelity to the text-only LLM ({n} utterances)", ""]
         lines += ["Averages over languages (macro); mean ± sd over seeds where several.", ""]
         lines += summary(scores, columns, reference) + [""]
+        lines += teacher_table(reference)
         for column in columns:
             lines += [f"### {column[1]} per language", ""]
             lines += table(scores, column, reference) + [""]

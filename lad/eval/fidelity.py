@@ -15,10 +15,16 @@ Reference values per language (``reference`` in the scores):
     top1_const     top-1 agreement of the best constant first token: what a student
                    that knows only the language scores
     diversity_text the text-only LLM's response diversity (the student's ceiling)
+    text_in_lang   % of the text-only LLM's responses written in the utterance's language
+                   (langdetect): whether the teacher answers in the language asked
+    text_looping   % of them that loop (fewer than half of their word bigrams distinct,
+                   case and punctuation aside;
+                   characters for text without spaces): a degenerate teacher
 """
 
 from __future__ import annotations
 
+import re
 from collections import Counter, defaultdict
 from pathlib import Path
 from typing import Optional
@@ -55,6 +61,31 @@ def scores_path(decode: Path) -> Path:
 def diversity(responses: list[str]) -> float:
     """100 x distinct responses / responses."""
     return 100.0 * len(set(responses)) / len(responses)
+
+
+def response_language(text: str) -> Optional[str]:
+    """The ISO 639-1 code langdetect finds for a response (seeded: the same every run),
+    None for text with no letters."""
+    from langdetect import DetectorFactory, detect
+    from langdetect.lang_detect_exception import LangDetectException
+
+    DetectorFactory.seed = 0
+    try:
+        return detect(text).split("-")[0]  # zh-cn, zh-tw -> zh
+    except LangDetectException:
+        return None
+
+
+def is_looping(text: str, min_units: int = 6) -> bool:
+    """True when fewer than half of the response's bigrams (of words, or of characters for
+    text written without spaces) are distinct: "eine eine eine ...", "美丽的美丽的 ..."."""
+    units = re.findall(r"\w+", text.lower())  # words, case and punctuation aside
+    if len(units) < min_units:
+        units = [c for c in text if c.isalnum()]
+    if len(units) < min_units:
+        return False
+    bigrams = list(zip(units, units[1:], strict=False))
+    return len(set(bigrams)) < 0.5 * len(bigrams)
 
 
 def top1_const(first_tokens: list[str]) -> float:
@@ -100,11 +131,21 @@ def score(records: list[dict], text_records: list[dict]) -> dict:
 
 def reference(by_lang: dict[str, list[dict]], text_response: dict[str, str]) -> dict:
     """The reference values per language (see the module docstring) and their macro average."""
-    ref: dict[str, dict[str, float]] = {"top1_const": {}, "diversity_text": {}}
+    ref: dict[str, dict[str, float]] = {
+        "top1_const": {},
+        "diversity_text": {},
+        "text_in_lang": {},
+        "text_looping": {},
+    }
     for lang, rs in sorted(by_lang.items()):
         if all("top1_text" in r for r in rs):
             ref["top1_const"][lang] = top1_const([r["top1_text"] for r in rs])
-        ref["diversity_text"][lang] = diversity([text_response[r["utt_id"]] for r in rs])
+        texts = [text_response[r["utt_id"]] for r in rs]
+        ref["diversity_text"][lang] = diversity(texts)
+        ref["text_in_lang"][lang] = 100.0 * float(
+            np.mean([response_language(t) == lang for t in texts])
+        )
+        ref["text_looping"][lang] = 100.0 * float(np.mean([is_looping(t) for t in texts]))
     for values in ref.values():
         if values:
             values["avg"] = float(np.mean(list(values.values())))

@@ -95,6 +95,32 @@ class FrozenLLM:
         suffix = self.embed(ids).to(z.dtype).expand(z.size(0), -1, -1)  # (B, S, d_llm)
         return self.hidden(prompt, torch.cat([z, suffix], dim=1))[:, -1]
 
+    def student_response_hidden(
+        self, prompt: ChatPrompt, z: torch.Tensor, response: torch.Tensor
+    ) -> torch.Tensor:
+        """Teacher-forced on a response: Z (B, L, d_llm) and response ids (B, R), right-padded
+        with any valid id, -> the hidden states (B, R, d_llm) that predict response tokens
+        0..R-1 (the first is student_hidden's; a padded tail changes no earlier position)."""
+        S, R = len(prompt.suffix_ids), response.size(1)
+        ids = torch.tensor(prompt.suffix_ids, device=z.device).expand(z.size(0), -1)
+        tail = self.embed(torch.cat([ids, response[:, : R - 1]], 1)).to(z.dtype)  # (B, S+R-1, D)
+        hidden = self.hidden(prompt, torch.cat([z, tail], dim=1))  # (B, L+S+R-1, D)
+        return hidden[:, z.size(1) + S - 1 :]
+
+    def teacher_response_hidden(
+        self,
+        prompt: ChatPrompt,
+        text: torch.Tensor,
+        text_lengths: torch.Tensor,
+        response: torch.Tensor,
+    ) -> torch.Tensor:
+        """The same with the transcript (B, N) as the user turn -> (B, R, d_llm)."""
+        R = response.size(1)
+        ids, mask, last = prompt.teacher_ids(text, text_lengths, response[:, : R - 1])
+        hidden = self.hidden(prompt, self.embed(ids), mask)  # (B, N', D)
+        index = last[:, None] + torch.arange(R, device=ids.device)  # (B, R)
+        return hidden.gather(1, index[..., None].expand(-1, -1, hidden.size(-1)))
+
     def teacher_hidden(
         self, prompt: ChatPrompt, text: torch.Tensor, text_lengths: torch.Tensor
     ) -> torch.Tensor:

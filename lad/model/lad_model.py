@@ -60,10 +60,19 @@ class LADConfig:
     lid_weight: float = 1.0  # lambda_lid; unused without a gate
     kl_weight: float = 0.0  # exact next-token KL, beyond the paper
     in_ce_weight: float = 0.0  # token cross-entropy of the aligned queries, beyond the paper
+    # KL(p_text || p_speech) at every later position of the text-only LLM's own response
+    # (teacher-forced; the ``response`` data of stage 5), beyond the paper: L_OUT and kl
+    # match the first response token only, this the continuation the LLM generates
+    response_kl_weight: float = 0.0
+    response_tokens: int = 16  # the responses' length stage 5 stores for response_kl_weight
     # which queries L_IN aligns with the transcript's T tokens: "last" (DiVA's: the last T,
     # so a token's query depends on the length) or "first" (query i <-> token i), beyond the paper
     in_align: str = "last"
     teacher_forcing: bool = True  # scheduled teacher forcing of the bank choice
+    # a content stage before distillation, beyond the paper: the first content_updates
+    # updates train on the content losses only (L_IN, its token CE, the gate's LID loss),
+    # without the LLM's passes; L_OUT and the KL join after them
+    content_updates: int = 0
     total_updates: Optional[int] = None  # schedule length; None: LADTask counts it
     # dtype of the frozen encoder and LLM (e.g. bfloat16 under bf16 autocast on GPUs),
     # kept when ESPnet casts the model to --train_dtype; None: the model's dtype
@@ -162,6 +171,10 @@ class LADModel(AbsESPnetModel):
         self.llm.eval()
         return self
 
+    def in_content_stage(self) -> bool:
+        """Training within the first model_conf.content_updates updates."""
+        return self.training and int(self.num_updates) < self.conf.content_updates
+
     def teacher_forcing_prob(self) -> float:
         if not (self.training and self.gate is not None and self.conf.teacher_forcing):
             return 0.0
@@ -258,10 +271,13 @@ class LADModel(AbsESPnetModel):
         lang_lengths: Optional[torch.Tensor] = None,
         teacher: Optional[torch.Tensor] = None,
         teacher_lengths: Optional[torch.Tensor] = None,
+        response: Optional[torch.Tensor] = None,
+        response_lengths: Optional[torch.Tensor] = None,
         **kwargs,
     ) -> tuple[torch.Tensor, dict[str, Optional[torch.Tensor]], torch.Tensor]:
         """teacher: the stage-5 cache of h_t (B, d_llm), when the data has one; otherwise
-        the frozen LLM computes it here from the transcript."""
+        the frozen LLM computes it here from the transcript. response (B, R), right-padded
+        with -1: the text-only LLM's greedy response ids (stage 5), for response_kl_weight."""
         B = speech.size(0)
         assert speech_lengths.shape == (B,), speech_lengths.shape
         lang = lang.view(B).long()
@@ -271,30 +287,17 @@ class LADModel(AbsESPnetModel):
         enc, enc_mask = self.encode(speech, speech_lengths)
         p_tf = self.teacher_forcing_prob()  # one read of the update counter per step
         z, logits = self.speech_to_llm(enc, enc_mask, lang, p_tf)  # (B, L, d_llm), (B, K)
-        h_s = self.student_hidden(z)
         with torch.no_grad():
-            if teacher is None:
-                h_t = self.teacher_hidden(text, text_lengths)
-            else:
-                assert teacher.shape == h_s.shape, (teacher.shape, h_s.shape)
-                h_t = teacher.to(h_s.dtype)
             text_embeds = self.llm.get_input_embeddings()(text)  # (B, N, d_llm)
-
-        l_out = output_loss(h_s.float(), h_t.float()).mean()
         l_in = input_loss(z, text_embeds, text_lengths, c.in_align).mean()
-        loss = c.out_weight * l_out + c.in_weight * l_in
-        stats: dict[str, Optional[torch.Tensor]] = dict(l_out=l_out.detach(), l_in=l_in.detach())
+        loss = c.in_weight * l_in
+        stats: dict[str, Optional[torch.Tensor]] = dict(l_in=l_in.detach())
         if c.in_ce_weight > 0:
             weight = self.llm.get_input_embeddings().weight
             scores = aligned_token_logits(z, text, text_lengths, weight, c.in_align)
             l_in_ce = input_token_ce(*scores).mean()
             loss = loss + c.in_ce_weight * l_in_ce
             stats["l_in_ce"] = l_in_ce.detach()
-        if not self.training:  # validation only (too slow for every training step)
-            fidelity = self.fidelity(z, h_s, h_t, text, text_lengths)
-            stats["q2t_acc"] = fidelity["q2t_acc"].mean()
-            stats["top1_agree"] = fidelity["top1_agree"].mean()
-
         if logits is not None:
             l_lid = F.cross_entropy(logits.float(), lang)
             loss = loss + c.lid_weight * l_lid
@@ -304,6 +307,35 @@ class LADModel(AbsESPnetModel):
             stats["gate_entropy"] = -(probs * probs.clamp(min=1e-12).log()).sum(-1).mean()
             if self.training:
                 stats["p_tf"] = torch.tensor(p_tf)
+        if self.in_content_stage():  # no LLM pass: the output terms are not trained yet
+            stats["loss"] = loss.detach()
+            return force_gatherable((loss, stats, B), loss.device)
+
+        use_response = c.response_kl_weight > 0 and response is not None
+        if use_response:  # teacher-forced on the response: its first position is h_s's
+            assert response_lengths is not None
+            response = response.clamp(min=0)  # padding (-1) -> a valid id, masked below
+            hs_seq = self.frozen_llm.student_response_hidden(self.prompt, z, response)
+            with torch.no_grad():
+                ht_seq = self.frozen_llm.teacher_response_hidden(
+                    self.prompt, text, text_lengths, response
+                )  # (B, R, d_llm)
+            h_s, h_t = hs_seq[:, 0], ht_seq[:, 0]
+        else:
+            h_s = self.student_hidden(z)
+            with torch.no_grad():
+                if teacher is None:
+                    h_t = self.teacher_hidden(text, text_lengths)
+                else:
+                    assert teacher.shape == h_s.shape, (teacher.shape, h_s.shape)
+                    h_t = teacher.to(h_s.dtype)
+        l_out = output_loss(h_s.float(), h_t.float()).mean()
+        loss = loss + c.out_weight * l_out
+        stats["l_out"] = l_out.detach()
+        if not self.training:  # validation only (too slow for every training step)
+            fidelity = self.fidelity(z, h_s, h_t, text, text_lengths)
+            stats["q2t_acc"] = fidelity["q2t_acc"].mean()
+            stats["top1_agree"] = fidelity["top1_agree"].mean()
         if c.kl_weight > 0:
             head = self.llm.get_output_embeddings()
             with torch.no_grad():
@@ -311,6 +343,18 @@ class LADModel(AbsESPnetModel):
             kl = next_token_kl(logits_t, head(h_s)).mean()
             loss = loss + c.kl_weight * kl
             stats["kl"] = kl.detach()
+        if use_response:
+            head = self.llm.get_output_embeddings()
+            with torch.no_grad():
+                logits_t = head(ht_seq[:, 1:])  # (B, R-1, V)
+            kl_seq = next_token_kl(logits_t, head(hs_seq[:, 1:]))  # (B, R-1)
+            valid = (
+                torch.arange(1, hs_seq.size(1), device=z.device)[None] < response_lengths[:, None]
+            )
+            valid = valid.to(kl_seq.dtype)
+            response_kl = ((kl_seq * valid).sum(1) / valid.sum(1).clamp(min=1.0)).mean()
+            loss = loss + c.response_kl_weight * response_kl
+            stats["response_kl"] = response_kl.detach()
         stats["loss"] = loss.detach()
 
         loss, stats, weight = force_gatherable((loss, stats, B), loss.device)

@@ -62,18 +62,24 @@ class ChatPrompt:
         return [self.prefix_ids + list(t) + self.suffix_ids for t in token_lists]
 
     def teacher_ids(
-        self, text: torch.Tensor, text_lengths: torch.Tensor
+        self,
+        text: torch.Tensor,
+        text_lengths: torch.Tensor,
+        tail: Optional[torch.Tensor] = None,
     ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
-        """The teacher input after the prefix, transcript ; suffix, right-padded (B, N), its
-        attention mask (B, N), and the index of the position that predicts the first
-        response token (B,). The prefix is the same for every item (see
-        LADModel.prefix_kv), so it is left out here."""
+        """The teacher input after the prefix, transcript ; suffix [; tail], right-padded
+        (B, N), its attention mask (B, N), and the index of the position that predicts the
+        first response token (B,). The prefix is the same for every item (see
+        LADModel.prefix_kv), so it is left out here. tail (B, R): ids after the suffix (a
+        teacher-forced response), the same count for every row."""
         rows = [
             t[:n].tolist() + self.suffix_ids
             for t, n in zip(text, text_lengths.tolist(), strict=True)
         ]
-        ids, mask = pad_rows(rows, self.pad_id, left=False)
         last = torch.tensor([len(r) - 1 for r in rows])
+        if tail is not None:
+            rows = [r + t.tolist() for r, t in zip(rows, tail, strict=True)]
+        ids, mask = pad_rows(rows, self.pad_id, left=False)
         return ids.to(text.device), mask.to(text.device), last.to(text.device)
 
 

@@ -20,9 +20,13 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, Optional
 
+import torch
+
 from lad.data.stamps import dir_marker
 
 SCP = "teacher.scp"
+RESPONSE = "response"  # the text-only LLM's greedy response ids (response_kl_weight > 0)
+RESPONSE_DATA_NAME = "response"  # <dir>/response,response,text_int
 FINGERPRINT = "fingerprint.json"
 DATA_NAME = "teacher"  # the ESPnet data name: <dir>/teacher.scp,teacher,kaldi_ark
 
@@ -32,22 +36,41 @@ def done_marker(cache_dir: Path) -> Path:
 
 
 def cache_fingerprint(
-    llm_spec: Any, prompt_text: str, frozen_dtype: Optional[str], text_file: Path
+    llm_spec: Any,
+    prompt_text: str,
+    frozen_dtype: Optional[str],
+    text_file: Path,
+    response_tokens: int = 0,
 ) -> dict[str, Any]:
-    """What a teacher cache depends on, as a JSON-able dict."""
+    """What a teacher cache depends on, as a JSON-able dict. response_tokens: the length of
+    the stored responses (0: none stored)."""
     return dict(
         llm=llm_spec,
         prompt=prompt_text,
         frozen_dtype=frozen_dtype or "float32",
         text_sha256=hashlib.sha256(Path(text_file).read_bytes()).hexdigest(),
+        response_tokens=response_tokens,
     )
 
 
-def cache_key(llm_spec: Any, prompt_text: str, frozen_dtype: Optional[str]) -> str:
-    """The name of the folder of caches that systems with this LLM, rendered template and
-    frozen dtype share (the transcripts are the data set's: one folder per set below it)."""
+def cache_key(
+    llm_spec: Any, prompt_text: str, frozen_dtype: Optional[str], response_tokens: int = 0
+) -> str:
+    """The name of the folder of caches that systems with this LLM, rendered template,
+    frozen dtype and stored response length share (the transcripts are the data set's: one
+    folder per set below it)."""
     parts = dict(llm=llm_spec, prompt=prompt_text, frozen_dtype=frozen_dtype or "float32")
+    if response_tokens:
+        parts["response_tokens"] = response_tokens
     return hashlib.sha256(json.dumps(parts, sort_keys=True).encode()).hexdigest()[:16]
+
+
+def response_tokens_of(model_conf: dict[str, Any]) -> int:
+    """How many response tokens stage 5 stores for a model_conf (0 without response_kl)."""
+    from lad.model.lad_model import LADConfig
+
+    conf = LADConfig.from_dict(model_conf or {})
+    return conf.response_tokens if conf.response_kl_weight > 0 else 0
 
 
 def check_cache(cache_dir: Path, expected: dict[str, Any]) -> None:
@@ -67,14 +90,36 @@ def check_cache(cache_dir: Path, expected: dict[str, Any]) -> None:
 
 
 def check_data_caches(
-    data: Sequence[Sequence[str]], llm_spec: Any, prompt_text: str, frozen_dtype: Optional[str]
+    data: Sequence[Sequence[str]],
+    llm_spec: Any,
+    prompt_text: str,
+    frozen_dtype: Optional[str],
+    response_tokens: int = 0,
 ) -> int:
     """Check every teacher entry of ESPnet's --{train,valid}_data_path_and_name_and_type
-    list [(path, name, type)] against the transcripts of the same list. Returns how many."""
+    list [(path, name, type)] against the transcripts of the same list, and that the
+    responses are there when response_tokens > 0. Returns how many caches."""
     texts = [Path(p) for p, name, _ in data if name == "text"]
     caches = [Path(p).parent for p, name, _ in data if name == DATA_NAME]
     for cache in caches:
         if len(texts) != 1:
             raise ValueError(f"a teacher cache needs exactly one 'text' entry, got {texts}")
-        check_cache(cache, cache_fingerprint(llm_spec, prompt_text, frozen_dtype, texts[0]))
+        expected = cache_fingerprint(llm_spec, prompt_text, frozen_dtype, texts[0], response_tokens)
+        check_cache(cache, expected)
+    if response_tokens and data and not any(name == RESPONSE_DATA_NAME for _, name, _ in data):
+        raise ValueError(
+            "model_conf.response_kl_weight > 0 needs the text-only LLM's responses: the "
+            f"stage-5 cache's <dir>/{RESPONSE},{RESPONSE_DATA_NAME},text_int (teacher_cache true)"
+        )
     return len(caches)
+
+
+def response_lengths(ids: torch.Tensor, eos_id: Optional[int]) -> torch.Tensor:
+    """Greedy response ids (B, R) -> the length of each (B,): up to and including its first
+    end-of-turn token, else R (generate pads after the end with eos or pad ids)."""
+    R = ids.size(1)
+    if eos_id is None:
+        return torch.full((ids.size(0),), R, dtype=torch.long)
+    is_eos = ids == eos_id  # (B, R)
+    first = torch.where(is_eos.any(1), is_eos.float().argmax(1), torch.full_like(ids[:, 0], R - 1))
+    return first + 1

@@ -30,7 +30,7 @@ from lad.model.backbones import load_llm, load_tokenizer, load_whisper
 from lad.model.gates import AbsGate, AttnGate, ConvGate
 from lad.model.lad_model import LADConfig, LADModel
 from lad.model.teacher_cache import DATA_NAME as TEACHER_DATA_NAME
-from lad.model.teacher_cache import check_data_caches
+from lad.model.teacher_cache import RESPONSE_DATA_NAME, check_data_caches, response_tokens_of
 
 gate_choices = ClassChoices(
     "gate",
@@ -165,8 +165,9 @@ class LADTask(AbsTask):
 
     @classmethod
     def optional_data_names(cls, train: bool = True, inference: bool = False) -> tuple[str, ...]:
-        # teacher: the stage-5 cache of the LLM's hidden state on each transcript
-        return ("text", "lang") if inference else (TEACHER_DATA_NAME,)
+        # teacher: the stage-5 cache of the LLM's hidden state on each transcript;
+        # response: its greedy response ids (for model_conf.response_kl_weight)
+        return ("text", "lang") if inference else (TEACHER_DATA_NAME, RESPONSE_DATA_NAME)
 
     @classmethod
     def build_model(cls, args: argparse.Namespace) -> LADModel:
@@ -218,7 +219,13 @@ class LADTask(AbsTask):
                     validate_ark_scp(path)
                 if name == "lang":
                     check_languages(path, model.langs)
-            n = check_data_caches(data or [], args.llm, model.prompt.text, model.conf.frozen_dtype)
+            n = check_data_caches(
+                data or [],
+                args.llm,
+                model.prompt.text,
+                model.conf.frozen_dtype,
+                response_tokens_of(args.model_conf) if not args.collect_stats else 0,
+            )
             if n:
                 logging.info("the teacher pass is read from the stage-5 cache")
         return [optim]

@@ -94,3 +94,53 @@ def test_systems_of_one_llm_share_a_cache_key(tmp_path, capsys):
     assert key(bf16) != keys["lad_hard"]  # another dtype: another teacher state
     with pytest.raises(SystemExit):
         dump_teacher.main(["--config", str(bf16)])  # no --data/--out
+
+
+def test_responses_stored_when_the_config_trains_on_them(tmp_path):
+    """response_kl_weight > 0: the cache also holds each transcript's greedy response ids
+    (at most response_tokens, up to the end-of-turn token), under its own key; a training
+    run that wants them refuses data without them."""
+    import yaml
+
+    from lad.inference import TextLLM
+    from lad.model.teacher_cache import response_lengths
+
+    conf = yaml.safe_load((TINY_CONF / "lad_hard.yaml").read_text())
+    conf["model_conf"].update(response_kl_weight=1.0, response_tokens=5)
+    config = tmp_path / "conf.yaml"
+    config.write_text(yaml.safe_dump(conf))
+    data = tmp_path / "data"
+    data.mkdir()
+    write_kaldi_file(data / "text", sorted(TEXTS.items()))
+    out = tmp_path / "teacher"
+    dump_teacher.main(["--data", str(data), "--out", str(out), "--config", str(config)])
+    rows = dict(line.split(" ", 1) for line in (out / "response").read_text().splitlines())
+    assert list(rows) == sorted(TEXTS)  # the text file's order
+    model = build_model(extra=["--model_conf", "response_kl_weight=1.0"]).eval()
+    text_llm = TextLLM(model.llm, model.tokenizer, None, 5)
+    for utt, text in TEXTS.items():
+        ids = text_llm.response_ids([text])
+        n = int(response_lengths(ids, model.tokenizer.eos_token_id)[0])
+        assert [int(t) for t in rows[utt].split()] == ids[0, :n].tolist(), utt
+    assert json.loads((out / "fingerprint.json").read_text())["response_tokens"] == 5
+    # another cache key: systems without responses keep theirs
+    assert dump_teacher_key(TINY_CONF / "lad_hard.yaml") != dump_teacher_key(config)
+    entries = [
+        (str(data / "text"), "text", "text"),
+        (str(out / "teacher.scp"), "teacher", "kaldi_ark"),
+    ]
+    spec = conf["llm"]
+    with pytest.raises(ValueError, match="needs the text-only LLM's responses"):
+        check_data_caches(entries, spec, model.prompt.text, None, 5)
+    entries.append((str(out / "response"), "response", "text_int"))
+    assert check_data_caches(entries, spec, model.prompt.text, None, 5) == 1
+
+
+def dump_teacher_key(config) -> str:
+    import contextlib
+    import io
+
+    buf = io.StringIO()
+    with contextlib.redirect_stdout(buf):
+        dump_teacher.main(["--config", str(config), "--print_key", "true"])
+    return buf.getvalue().strip()

@@ -108,7 +108,17 @@ def test_stages_8_to_10(tiny_run):
         card = hub.read_front_matter(hf / "README.md")
         assert card["language"] == ["en", "de", "zh"]
         assert (hf / "RESULTS.md").read_text() == (exp / "RESULTS.md").read_text()
+    # the fit check: a subset of the training set decoded and scored like a test set
+    fit_ids = sorted(read_kaldi_file(root / "dump" / "raw" / "train_fit" / "text"))
+    assert len(fit_ids) == 24  # --fit_per_lang 10, the tiny recipe has 8 per language
+    assert set(fit_ids) <= set(read_kaldi_file(root / "dump" / "raw" / "train" / "text"))
+    for system in ("ml_diva", "lad_hard"):
+        lines = (exp / system / "decode_train_fit" / "responses.jsonl").read_text().splitlines()
+        assert sorted(json.loads(line)["utt_id"] for line in lines) == fit_ids
+    assert not (exp / "cascade" / "decode_train_fit").exists()  # the cascade: test sets only
     results = (exp / "RESULTS.md").read_text()
+    assert "## train_fit: fidelity to the text-only LLM (24 utterances)" in results
+    assert "| answers in the language asked % (langdetect) |" in results
     assert "| text-only LLM (ceiling) |" in results
     assert "| lad_hard |" in results and "| ml_diva |" in results
     # a person trying the packed model by hand

@@ -69,3 +69,87 @@ def test_teacher_cache_gives_the_same_loss_and_skips_the_teacher(monkeypatch):
     assert torch.allclose(loss, loss_cached, atol=1e-5)
     for key in ("l_out", "l_in", "l_lid"):
         assert torch.allclose(stats[key], stats_cached[key], atol=1e-5), key
+
+
+def _full_hidden(model, embeds):
+    """Final hidden states of the whole prompt (prefix embedded here), no cache. (B, N, D)"""
+    prefix = model.llm.get_input_embeddings()(torch.tensor(model.prompt.prefix_ids))
+    x = torch.cat([prefix.expand(embeds.size(0), -1, -1), embeds], 1)
+    return model.llm.get_decoder()(inputs_embeds=x).last_hidden_state
+
+
+def test_response_passes_are_the_teacher_forced_positions():
+    """student/teacher_response_hidden give, at response position j, the hidden state of the
+    position holding response token j-1 (j = 0: the suffix's last, i.e. student_hidden and
+    teacher_hidden), computed here by hand from one full pass per row."""
+    model = build_model().eval()
+    batch = fake_batch(model)
+    text, lengths = batch["text"].clamp(min=0), batch["text_lengths"]
+    z = torch.randn(3, model.conf.num_queries, model.llm.config.hidden_size)
+    response = torch.randint(0, 250, (3, 5))
+    embed = model.llm.get_input_embeddings()
+    suffix = torch.tensor(model.prompt.suffix_ids)
+    with torch.no_grad():
+        hs = model.frozen_llm.student_response_hidden(model.prompt, z, response)
+        ht = model.frozen_llm.teacher_response_hidden(model.prompt, text, lengths, response)
+        assert hs.shape == ht.shape == (3, 5, model.llm.config.hidden_size)
+        assert torch.allclose(hs[:, 0], model.student_hidden(z), atol=1e-5)
+        assert torch.allclose(ht[:, 0], model.teacher_hidden(text, lengths), atol=1e-5)
+        for i in range(3):
+            tail = embed(torch.cat([suffix, response[i, :4]]))  # (S + 4, D)
+            s_full = _full_hidden(model, torch.cat([z[i], tail])[None])[0]
+            t_ids = torch.cat([text[i, : lengths[i]], suffix, response[i, :4]])
+            t_full = _full_hidden(model, embed(t_ids)[None])[0]
+            assert torch.allclose(hs[i], s_full[-5:], atol=1e-5)
+            assert torch.allclose(ht[i], t_full[-5:], atol=1e-5)
+
+
+def test_response_kl_is_the_mean_over_each_responses_continuation():
+    """response_kl: KL(p_text || p_speech) at response positions 1..len-1 of each row (the
+    first is the kl term's), averaged per row then over rows, padding left out."""
+    from lad.model.teacher_cache import response_lengths
+
+    model = build_model(extra=["--model_conf", "response_kl_weight=1.0"]).eval()
+    batch = fake_batch(model)
+    response = torch.randint(3, 250, (3, 6))
+    response[1, 3:] = -1  # a shorter response
+    lengths = torch.tensor([6, 3, 6])
+    _, stats, _ = model(**batch, response=response, response_lengths=lengths)
+    with torch.no_grad():
+        enc, mask = model.encode(batch["speech"], batch["speech_lengths"])
+        z, _ = model.speech_to_llm(enc, mask)
+        text = batch["text"].clamp(min=0)
+        r = response.clamp(min=0)
+        hs = model.frozen_llm.student_response_hidden(model.prompt, z, r)
+        ht = model.frozen_llm.teacher_response_hidden(model.prompt, text, batch["text_lengths"], r)
+        head = model.llm.get_output_embeddings()
+        kl = next_token_kl(head(ht), head(hs))  # (3, 6)
+    expected = torch.stack([kl[0, 1:6].mean(), kl[1, 1:3].mean(), kl[2, 1:6].mean()]).mean()
+    assert torch.allclose(stats["response_kl"], expected, rtol=1e-4), (stats, expected)
+    assert stats["response_kl"] > 0
+    ids = torch.tensor([[5, 6, 2, 2], [5, 6, 7, 8], [2, 2, 2, 2]])
+    assert response_lengths(ids, 2).tolist() == [3, 4, 1]
+
+
+def test_content_stage_skips_the_llm_and_then_distils(monkeypatch):
+    """model_conf.content_updates: before it, the content losses only and no LLM pass;
+    after it, L_OUT joins (the update counter decides)."""
+    model = build_model(extra=["--model_conf", "content_updates=2"]).train()
+    model.total_updates = 10
+    batch = fake_batch(model)
+    calls = []
+    student = model.frozen_llm.student_hidden
+    monkeypatch.setattr(
+        model.frozen_llm, "student_hidden", lambda *a: calls.append(1) or student(*a)
+    )
+    for _ in range(2):
+        _, stats, _ = model(**batch)
+        assert "l_out" not in stats and "l_in" in stats and "l_lid" in stats
+        model.count_update()
+    assert not calls
+    _, stats, _ = model(**batch)
+    assert "l_out" in stats and calls
+    model.eval()  # validation always runs the whole model
+    model.num_updates.zero_()
+    _, stats, _ = model(**batch)
+    assert "l_out" in stats and "q2t_acc" in stats

@@ -42,6 +42,10 @@ train_set=train
 valid_set=valid
 test_sets="test"        # the first is combined from every language's test_<lang> in stage 2;
                         # any others must be data dirs in ${datadir}, e.g. "test test_en"
+fit_per_lang=10         # stage 2 also draws this many training utterances per language into
+                        # ${datadir}/train_fit, which stages 3-4 and 8-9 treat as a test set
+                        # (without the cascade): the fit check, a student must fit what it
+                        # trained on (0: none)
 feats_type=raw          # raw (encoder runs in training) or whisper (stage 4 states)
 # Models
 scale=mini              # config directory conf/<scale>: tiny, mini or paper
@@ -70,7 +74,7 @@ hf_datasets=""          # Hub ids of the training data, for the model card
 
 help_message="$(sed -n '2,15p' "$0")"
 options=" stage stop_stage nj ngpu nproc num_nodes datadir dumpdir expdir langs local_data_opts max_per_lang
-    extra_datadirs min_sec max_sec train_set valid_set test_sets feats_type scale systems train_config
+    extra_datadirs min_sec max_sec train_set valid_set test_sets fit_per_lang feats_type scale systems train_config
     train_args use_deepspeed deepspeed_config tag seeds teacher_cache inference_config
     inference_model inference_args cascade asr_config cascade_language hf_repo skip_upload_hf
     hf_datasets "
@@ -119,6 +123,9 @@ if [ "${use_deepspeed}" = true ]; then
 fi
 read -r -a langs_arr <<< "${langs}"
 read -r -a test_sets_arr <<< "${test_sets}"
+fit_set=train_fit
+eval_sets_arr=("${test_sets_arr[@]}")  # what stages 3-4 and 8-9 treat as test sets
+[ "${fit_per_lang}" -gt 0 ] && eval_sets_arr+=("${fit_set}")
 
 # system name -> config file
 declare -A configs=()
@@ -182,22 +189,26 @@ if [ "${stage}" -le 2 ] && [ "${stop_stage}" -ge 2 ]; then
         fi
     done
     printf '%s\n' "${langs_arr[@]}" > "${datadir}/lang_list"
-    validate "${datadir}/${train_set}" "${datadir}/${valid_set}" "${test_sets_arr[@]/#/${datadir}/}"
+    if [ "${fit_per_lang}" -gt 0 ]; then  # a random subset of what training reads
+        python -m lad.bin.combine_data --src "${datadir}/${train_set}" --dst "${datadir}/${fit_set}" \
+            --max_per_lang "${fit_per_lang}"
+    fi
+    validate "${datadir}/${train_set}" "${datadir}/${valid_set}" "${eval_sets_arr[@]/#/${datadir}/}"
 fi
 
 if [ "${stage}" -le 3 ] && [ "${stop_stage}" -ge 3 ]; then
-    for dset in "${train_set}" "${valid_set}" "${test_sets_arr[@]}"; do
+    for dset in "${train_set}" "${valid_set}" "${eval_sets_arr[@]}"; do
         log "Stage 3: format ${datadir}/${dset} -> ${dumpdir}/raw/${dset}"
         python -m lad.bin.format_data --src "${datadir}/${dset}" --dst "${dumpdir}/raw/${dset}" \
             --nj "${nj}" --min_sec "${min_sec}" --max_sec "${max_sec}"
     done
     validate "${dumpdir}/raw/${train_set}" "${dumpdir}/raw/${valid_set}" \
-        "${test_sets_arr[@]/#/${dumpdir}/raw/}"
+        "${eval_sets_arr[@]/#/${dumpdir}/raw/}"
 fi
 
 if [ "${feats_type}" = whisper ]; then
     if [ "${stage}" -le 4 ] && [ "${stop_stage}" -ge 4 ]; then
-        for dset in "${train_set}" "${valid_set}" "${test_sets_arr[@]}"; do
+        for dset in "${train_set}" "${valid_set}" "${eval_sets_arr[@]}"; do
             log "Stage 4: frozen Whisper encoder states of ${dset} -> ${dumpdir}/whisper/${dset}"
             python -m lad.bin.dump_feats --data "${dumpdir}/raw/${dset}" \
                 --out "${dumpdir}/whisper/${dset}" --config "${first_config}" \
@@ -243,6 +254,10 @@ data_args() {  # $1: train or valid, $2: data set, $3: system
     echo "--${1}_data_path_and_name_and_type=${feats_dir}/${2}/utt2lang,lang,text"
     if "${teacher_cache}"; then
         echo "--${1}_data_path_and_name_and_type=$(teacher_dir "${3}" "${2}")/teacher.scp,teacher,kaldi_ark"
+        # the text-only LLM's responses, stored when the config's response_kl_weight > 0
+        if [ -f "$(teacher_dir "${3}" "${2}")/response" ]; then
+            echo "--${1}_data_path_and_name_and_type=$(teacher_dir "${3}" "${2}")/response,response,text_int"
+        fi
     fi
 }
 
@@ -259,6 +274,7 @@ done
 for system in "${system_names[@]}"; do
     config="${configs[${system}]}"
     stats="${expdir}/${system}${tag:+_${tag}}_stats"  # shared by the seeds
+    [ "${stage}" -le 7 ] && [ "${stop_stage}" -ge 6 ] || continue  # (the teacher keys are set)
     mapfile -t data_opts < <(data_args train "${train_set}" "${system}"; data_args valid "${valid_set}" "${system}")
     read -r -a extra <<< "${train_args}"
     common=(--config "${config}" --lang_list "${datadir}/lang_list" "${data_opts[@]}" "${extra[@]}")
@@ -322,11 +338,11 @@ run_decode() {
 
 if [ "${stage}" -le 8 ] && [ "${stop_stage}" -ge 8 ]; then
     [ -f "${inference_config}" ] || { log "no inference config ${inference_config}"; exit 1; }
-    for dset in "${test_sets_arr[@]}"; do
+    for dset in "${eval_sets_arr[@]}"; do
         log "Stage 8: text-only LLM on the transcripts of ${dset} -> ${text_llm}/decode_${dset}"
         run_decode "${text_llm}/decode_${dset}" lad.bin.lad_inference --text_only true \
             --model_dir "$(exp_of "${first_system}" "${first_seed}")" --data_dir "${feats_dir}/${dset}"
-        if "${cascade}"; then
+        if "${cascade}" && [ "${dset}" != "${fit_set}" ]; then
             log "Stage 8: ASR -> LLM cascade (${asr_config}, language ${cascade_language}) on ${dset} -> ${cascade_dir}/decode_${dset}"
             run_decode "${cascade_dir}/decode_${dset}" lad.bin.cascade_inference \
                 --asr_config "${asr_config}" --llm_from "${configs[${first_system}]}" \
@@ -343,13 +359,15 @@ if [ "${stage}" -le 8 ] && [ "${stop_stage}" -ge 8 ]; then
 fi
 
 if [ "${stage}" -le 9 ] && [ "${stop_stage}" -ge 9 ]; then
-    for dset in "${test_sets_arr[@]}"; do
+    for dset in "${eval_sets_arr[@]}"; do
         decodes=()
         for run in "${runs[@]}"; do
             read -r system seed <<< "${run}"
             decodes+=("$(exp_of "${system}" "${seed}")/decode_${dset}")
         done
-        if "${cascade}"; then decodes+=("${cascade_dir}/decode_${dset}"); fi
+        if "${cascade}" && [ "${dset}" != "${fit_set}" ]; then
+            decodes+=("${cascade_dir}/decode_${dset}")
+        fi
         for decode in "${decodes[@]}"; do
             log "Stage 9: score ${decode}"
             python -m lad.bin.score_fidelity --decode_dir "${decode}" \
@@ -358,7 +376,7 @@ if [ "${stage}" -le 9 ] && [ "${stop_stage}" -ge 9 ]; then
         done
     done
     python -m lad.bin.plot_curves --expdir "${expdir}" --out "${expdir}/curves.png"
-    python -m lad.bin.make_results --expdir "${expdir}" --test_sets "${test_sets_arr[@]}" \
+    python -m lad.bin.make_results --expdir "${expdir}" --test_sets "${eval_sets_arr[@]}" \
         --out "${expdir}/RESULTS.md" > /dev/null
     log "Stage 9: results of all systems in ${expdir} -> ${expdir}/RESULTS.md"
 fi
