@@ -224,7 +224,7 @@ class LADTask(AbsTask):
                 args.llm,
                 model.prompt.text,
                 model.conf.frozen_dtype,
-                response_tokens_of(args.model_conf) if not args.collect_stats else 0,
+                response_tokens_of(args.model_conf),
             )
             if n:
                 logging.info("the teacher pass is read from the stage-5 cache")

@@ -188,3 +188,46 @@ def test_two_cpu_processes_train_as_one_with_the_same_global_batch(demo_data, st
         return sorted(p.relative_to(d).parts[:2] for p in d.rglob("*") if p.is_file())
 
     assert written(one) == written(two)  # one events file per phase, one checkpoint: rank 0's
+
+
+def test_content_stage_and_response_kl_through_the_trainer(demo_data, tmp_path):
+    """The mini recipe's losses through ESPnet's Trainer: stage 5 stores the teacher states
+    and responses (response_kl_weight > 0), collect-stats and training read them and check
+    the cache; the first epoch (6 updates = content_updates) trains without the LLM, the
+    second with L_OUT and the response KL."""
+    import yaml
+
+    conf = yaml.safe_load((TINY_CONF / "lad_hard.yaml").read_text())
+    conf["model_conf"].update(content_updates=6, response_kl_weight=1.0, response_tokens=4)
+    config = tmp_path / "lad_hard.yaml"
+    config.write_text(yaml.safe_dump(conf))
+    data = []
+    for split in ("train", "valid"):
+        cache = tmp_path / "teacher" / split
+        dump = ["-m", "lad.bin.dump_teacher", "--data", str(demo_data / split)]
+        _run([*dump, "--out", str(cache), "--config", str(config)], tmp_path / f"{split}.log")
+        assert len((cache / "response").read_text().splitlines()) == (24 if split == "train" else 6)
+        data += [f"--{split}_data_path_and_name_and_type", f"{cache}/teacher.scp,teacher,kaldi_ark"]
+        data += [f"--{split}_data_path_and_name_and_type", f"{cache}/response,response,text_int"]
+    base = ["-m", "lad.bin.lad_train", "--config", str(config)]
+    base += ["--lang_list", str(demo_data / "lang_list"), *_data_args(demo_data), *data]
+    stats, exp = tmp_path / "stats", tmp_path / "exp"
+    _run([*base, "--collect_stats", "true", "--output_dir", str(stats)], tmp_path / "stats.log")
+    train = [*base, "--output_dir", str(exp), "--max_epoch", "2"]
+    train += ["--fold_length", "800000", "--fold_length", "500"]
+    for split in ("train", "valid"):
+        for name in ("speech", "text"):
+            train += [f"--{split}_shape_file", str(stats / split / f"{name}_shape")]
+    _run(train, tmp_path / "train.log")
+    reporter = torch.load(exp / "checkpoint.pth", weights_only=False)["reporter"]
+    first, second = reporter["stats"][1]["train"], reporter["stats"][2]["train"]
+    assert "l_out" not in first and "response_kl" not in first and "l_in" in first
+    assert second["response_kl"] > 0 and "l_out" in second
+    assert "response_kl" in reporter["stats"][1]["valid"]  # validation: the whole model
+    # a run that wants the responses refuses data without them
+    pairs = list(zip(train[::2], train[1::2], strict=True))  # (option, value), as built
+    no_response = [x for o, v in pairs if not v.endswith(",response,text_int") for x in (o, v)]
+    log = tmp_path / "refused.log"
+    proc = subprocess.run([sys.executable, *no_response, "--output_dir", str(tmp_path / "x")],
+                          stdout=log.open("w"), stderr=subprocess.STDOUT)  # fmt: skip
+    assert proc.returncode != 0 and "needs the text-only LLM's responses" in log.read_text()

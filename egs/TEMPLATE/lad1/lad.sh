@@ -274,7 +274,7 @@ done
 for system in "${system_names[@]}"; do
     config="${configs[${system}]}"
     stats="${expdir}/${system}${tag:+_${tag}}_stats"  # shared by the seeds
-    [ "${stage}" -le 7 ] && [ "${stop_stage}" -ge 6 ] || continue  # (the teacher keys are set)
+    if [ "${stage}" -gt 7 ] || [ "${stop_stage}" -lt 6 ]; then continue; fi  # no stage 6-7
     mapfile -t data_opts < <(data_args train "${train_set}" "${system}"; data_args valid "${valid_set}" "${system}")
     read -r -a extra <<< "${train_args}"
     common=(--config "${config}" --lang_list "${datadir}/lang_list" "${data_opts[@]}" "${extra[@]}")
