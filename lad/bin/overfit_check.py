@@ -14,9 +14,11 @@ top-1, chrF, q2t, diversity per language). A student that learns must memorise t
 cannot will not learn from thousands.
 
 Prints one JSON line: {"updates", "seconds", "langs": {lang: metrics}, "avg", "targets",
-"passed"}; with --out also writes responses.jsonl (speech and text responses side by side),
-curve.jsonl (the training losses) and scores.json there. Exits 1 when --require_pass is set
-and a target is missed.
+"passed"[, "held_out"]}; with --out also writes responses.jsonl (speech and text responses
+side by side), curve.jsonl (the training losses) and scores.json there. Exits 1 when
+--require_pass is set and a target is missed. With --held_out (e.g. the test set) the
+trained model also answers unseen speech: a large --per_lang and --held_out measure
+how far the fit carries (responses_held_out.jsonl, "held_out" in the JSON line).
 
 This is a diagnostic of the model and its losses, not of the recipe's Trainer: the loop is
 plain PyTorch (no ESPnet Trainer, no validation, no checkpoints).
@@ -75,6 +77,14 @@ def get_parser() -> argparse.ArgumentParser:
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--log_every", type=int, default=25)
     parser.add_argument("--out", type=Path, default=None)
+    parser.add_argument(
+        "--held_out",
+        type=Path,
+        default=None,
+        help="also decode and score the first --held_out_per_lang utterances per language of "
+        "this data dir (e.g. the test set): what the fit carries to unseen speech",
+    )
+    parser.add_argument("--held_out_per_lang", type=int, default=10)
     parser.add_argument("--save_model", action="store_true", help="write <out>/model.pth")
     parser.add_argument("--require_pass", action="store_true", help="exit 1 below a target")
     for key, value in TARGETS.items():
@@ -145,12 +155,14 @@ def train(model, data: dict[str, Any], config: dict[str, Any], args) -> list[dic
     grad_clip = args.grad_clip if args.grad_clip is not None else config.get("grad_clip", 1.0)
     batch_size = args.batch_size or config.get("batch_size", 8)
     model.total_updates = model.conf.total_updates or args.updates
-    with torch.no_grad():  # the teacher pass, once (the stage-5 cache's role in the recipe)
-        teacher = model.teacher_hidden(data["text"].clamp(min=0), data["text_lengths"])
-    extra: dict[str, torch.Tensor] = {}
-    if model.conf.response_kl_weight > 0:  # the text-only LLM's responses, once
-        extra = text_responses(model, data["texts"], args.response_tokens)
     n = len(data["texts"])
+    teacher = torch.zeros(n, model.llm.config.hidden_size)  # unread in the content stage
+    extra: dict[str, torch.Tensor] = {}
+    if args.updates > model.conf.content_updates:  # the LLM is needed after it
+        with torch.no_grad():  # the teacher pass, once (the stage-5 cache's role)
+            teacher = model.teacher_hidden(data["text"].clamp(min=0), data["text_lengths"])
+        if model.conf.response_kl_weight > 0:  # the text-only LLM's responses, once
+            extra = text_responses(model, data["texts"], args.response_tokens)
     rng = random.Random(args.seed)
     order: list[int] = []
     curve, window, start = [], defaultdict(list), time.monotonic()
@@ -217,6 +229,16 @@ def evaluate(model, data: dict[str, Any], utts: list[str], args) -> tuple[dict, 
     return score(records, text_records), records
 
 
+def brief(scores: dict) -> dict:
+    """What the JSON line keeps of lad.eval.fidelity's scores."""
+    keep = ("n", "top1", "chrf", "q2t", "diversity", "l_out", "kl", "lid")
+    return dict(
+        langs={k: {m: v[m] for m in keep} for k, v in scores["langs"].items()},
+        avg={m: scores["avg"][m] for m in keep},
+        reference=scores["reference"],
+    )
+
+
 def verdict(scores: dict, targets: dict[str, float]) -> bool:
     return all(scores["avg"][k] is not None and scores["avg"][k] >= v for k, v in targets.items())
 
@@ -234,16 +256,19 @@ def main(argv: Optional[list[str]] = None) -> int:
     model.eval()
     scores, records = evaluate(model, data, utts, args)
     targets = {k: getattr(args, f"target_{k}") for k in TARGETS}
-    keep = ("n", "top1", "chrf", "q2t", "diversity", "l_out", "kl", "lid")
     result = dict(
         updates=args.updates,
         seconds=round(time.monotonic() - start, 1),
-        langs={k: {m: v[m] for m in keep} for k, v in scores["langs"].items()},
-        avg={m: scores["avg"][m] for m in keep},
-        reference=scores["reference"],
+        **brief(scores),
         targets=targets,
         passed=verdict(scores, targets),
     )
+    held_records: list[dict] = []
+    if args.held_out is not None:
+        held_utts = select_subset(args.held_out, args.held_out_per_lang)
+        held = load_subset(args.held_out, held_utts, model)
+        held_scores, held_records = evaluate(model, held, held_utts, args)
+        result["held_out"] = dict(data_dir=str(args.held_out), **brief(held_scores))
     if args.out is not None:
         args.out.mkdir(parents=True, exist_ok=True)
         with open(args.out / "responses.jsonl", "w", encoding="utf-8") as f:
@@ -251,6 +276,9 @@ def main(argv: Optional[list[str]] = None) -> int:
         with open(args.out / "curve.jsonl", "w", encoding="utf-8") as f:
             f.writelines(json.dumps(p) + "\n" for p in curve)
         (args.out / "scores.json").write_text(json.dumps(result, indent=1), encoding="utf-8")
+        if held_records:
+            with open(args.out / "responses_held_out.jsonl", "w", encoding="utf-8") as f:
+                f.writelines(json.dumps(r, ensure_ascii=False) + "\n" for r in held_records)
         if args.save_model:
             torch.save(model.state_dict(), args.out / "model.pth")  # trainable tensors only
     print(json.dumps(result, ensure_ascii=False))

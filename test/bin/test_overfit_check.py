@@ -73,9 +73,13 @@ def test_untrained_student_fails_the_targets(fit_data, tmp_path, capsys):
     argv = ["--config", str(fit_config(tmp_path)), "--data_dir", str(fit_data / "train")]
     argv += ["--lang_list", str(fit_data / "lang_list"), "--per_lang", "2", "--updates", "0"]
     argv += ["--max_new_tokens", "4", "--require_pass"]
+    argv += ["--held_out", str(fit_data / "test_zh"), "--held_out_per_lang", "1"]
     assert overfit_check.main(argv) == 1
     result = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
     assert not result["passed"] and result["avg"]["q2t"] < 20
+    held = result["held_out"]  # unseen speech, scored the same way
+    assert held["data_dir"].endswith("test_zh") and list(held["langs"]) == ["zh"]
+    assert held["avg"]["n"] == 1
 
 
 def test_subset_takes_the_first_utterances_of_each_language(fit_data):
