@@ -85,6 +85,12 @@ def get_parser() -> argparse.ArgumentParser:
         "this data dir (e.g. the test set): what the fit carries to unseen speech",
     )
     parser.add_argument("--held_out_per_lang", type=int, default=10)
+    parser.add_argument(
+        "--score_per_lang",
+        type=int,
+        default=None,
+        help="decode and score only the first N fitted utterances per language (default all)",
+    )
     parser.add_argument("--save_model", action="store_true", help="write <out>/model.pth")
     parser.add_argument("--require_pass", action="store_true", help="exit 1 below a target")
     for key, value in TARGETS.items():
@@ -254,6 +260,11 @@ def main(argv: Optional[list[str]] = None) -> int:
     start = time.monotonic()
     curve = train(model, data, config, args)
     model.eval()
+    if args.score_per_lang is not None and args.score_per_lang < args.per_lang:
+        scored = select_subset(args.data_dir, args.score_per_lang)  # the first of each
+        keep = torch.tensor([utts.index(u) for u in scored])
+        data = {k: v[keep] if torch.is_tensor(v) else [v[i] for i in keep] for k, v in data.items()}
+        utts = scored
     scores, records = evaluate(model, data, utts, args)
     targets = {k: getattr(args, f"target_{k}") for k in TARGETS}
     result = dict(

@@ -74,9 +74,11 @@ def test_untrained_student_fails_the_targets(fit_data, tmp_path, capsys):
     argv += ["--lang_list", str(fit_data / "lang_list"), "--per_lang", "2", "--updates", "0"]
     argv += ["--max_new_tokens", "4", "--require_pass"]
     argv += ["--held_out", str(fit_data / "test_zh"), "--held_out_per_lang", "1"]
+    argv += ["--score_per_lang", "1"]  # of the 2 fitted per language
     assert overfit_check.main(argv) == 1
     result = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
     assert not result["passed"] and result["avg"]["q2t"] < 20
+    assert result["avg"]["n"] == 3
     held = result["held_out"]  # unseen speech, scored the same way
     assert held["data_dir"].endswith("test_zh") and list(held["langs"]) == ["zh"]
     assert held["avg"]["n"] == 1
