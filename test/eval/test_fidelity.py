@@ -84,3 +84,29 @@ def test_diversity_q2t_and_reference_values():
     assert ref["diversity_text"]["en"] == pytest.approx(200 / 3)
     assert ref["diversity_text"]["avg"] == pytest.approx((200 / 3 + 100) / 2)
     assert score(RECORDS, TEXT)["avg"]["q2t"] is None  # old records without q2t_acc
+
+
+def test_teacher_language_and_looping_rows():
+    """The teacher check of stage 9: the language each text-only response is written in
+    (langdetect, seeded) and whether it loops, per language, in the reference."""
+    from lad.eval.fidelity import is_looping, response_language
+
+    assert response_language("Ich habe heute keine Zeit, tut mir leid.") == "de"
+    assert response_language("你好，我是你的助手，很高兴见到你。") == "zh"  # zh-cn -> zh
+    assert response_language("1234 !!") is None
+    assert is_looping("eine eine eine eine eine eine eine")
+    assert is_looping("Kalimah, kalimah, kalimah, kalimah, kalimah, kalimah")  # case, commas
+    assert is_looping("美丽的美丽的美丽的美丽的美丽的")  # characters without spaces
+    assert not is_looping("The Eiffel Tower is about 330 meters tall.")
+    assert not is_looping("eine eine")  # too short to tell
+    records = [
+        dict(utt_id="a", lang="de", response="x", l_out=0.0, kl=0.0, top1_agree=True),
+        dict(utt_id="b", lang="de", response="y", l_out=0.0, kl=0.0, top1_agree=True),
+    ]
+    text = [
+        dict(utt_id="a", response="Ich habe heute keine Zeit, tut mir leid."),
+        dict(utt_id="b", response="eine eine eine eine eine eine eine eine"),
+    ]
+    ref = score(records, text)["reference"]
+    assert ref["text_in_lang"]["de"] == 100.0  # a German loop is German ...
+    assert ref["text_looping"]["de"] == 50.0  # ... and counted as a loop
