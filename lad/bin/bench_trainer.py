@@ -93,6 +93,13 @@ def intervals(log_text: str) -> list[dict[str, float]]:
     return out
 
 
+def peak_memory(log_text: str) -> Optional[float]:
+    """ESPnet's gpu_max_cached_mem_GB (torch's peak reserved memory, GiB): the largest value
+    anywhere in the log (this ESPnet reports it with each epoch's results, not per interval)."""
+    values = [float(v) for v in re.findall(r"gpu_max_cached_mem_GB=([0-9.]+)", log_text)]
+    return max(values, default=None)
+
+
 def flops_per_update(config: Path, batch_size: int, frames: int, tokens: int, cached: bool):
     """lad.flops of one update, from a model built on the meta device (no memory, no init)."""
     from lad.tasks.lad import LADTask
@@ -171,9 +178,7 @@ def report(args, conf_path: Path, log_text: str) -> None:
         utt_per_s=B / s_per_update,
         speech_tokens_per_s=B * args.frames / s_per_update,
         text_tokens_per_s=B * args.text_tokens / s_per_update,
-        peak_mem_gib=max(
-            (r["gpu_max_cached_mem_GB"] for r in rows if "gpu_max_cached_mem_GB" in r), default=None
-        ),
+        peak_mem_gib=peak_memory(log_text),
         flop_per_update={k: int(v) for k, v in flops.items()},
         tflops=total / s_per_update / 1e12,
         mfu=mfu(total, s_per_update, peak) if peak else None,

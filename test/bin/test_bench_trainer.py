@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import kaldiio
 
-from lad.bin.bench_trainer import intervals, write_data
+from lad.bin.bench_trainer import intervals, peak_memory, write_data
 from lad.data.kaldi import read_kaldi_file
 
 LOG = """\
@@ -15,6 +15,12 @@ forward_time=0.935, loss=22.752, train_time=2.500
 forward_time=0.935, l_out=9.975, p_tf=0.000e+00, loss=22.752, backward_time=0.944, \
 optim0_lr0=3.000e-04, gpu_max_cached_mem_GB=71.250, train_time=2.001
 [vm] 2026-12-01 13:29:20,000 (trainer:352) INFO: 6epoch results: [train] iter_time=0.008
+"""
+# the H200 run's epoch line (2026-12-04): the peak memory only there, not in the intervals
+EPOCH = """\
+[vm] 2026-12-04 18:43:19,023 (trainer:392) INFO: 1epoch results: [train] iter_time=0.004, \
+train_time=0.644, time=1 minute and 4.47 seconds, total_count=100, \
+gpu_max_cached_mem_GB=90.168, [valid] l_in=1.799, gpu_max_cached_mem_GB=90.168
 """
 
 
@@ -26,6 +32,13 @@ def test_intervals_read_espnets_reporter_lines():
     ]
     assert rows[1]["gpu_max_cached_mem_GB"] == 71.25 and rows[1]["p_tf"] == 0.0
     assert rows[1]["optim0_lr0"] == 3e-4
+
+
+def test_peak_memory_is_the_largest_anywhere_in_the_log():
+    assert peak_memory(LOG) == 71.25
+    assert peak_memory(EPOCH) == 90.168
+    assert peak_memory(LOG + EPOCH) == 90.168
+    assert peak_memory("no memory logged") is None
 
 
 def test_synthetic_data_is_a_stage4_directory(tmp_path):
