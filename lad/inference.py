@@ -85,12 +85,28 @@ class TextLLM:
     ) -> torch.Tensor:
         """Greedy response ids (B, R) to the texts in the user turn (per-item prompts
         optional); after the end of a response, the pad id."""
-        prompts = prompts or [self.prompt] * len(texts)
-        rows = [
-            p.text_rows([ids])[0] for p, ids in zip(prompts, self.token_lists(texts), strict=True)
-        ]
-        ids, mask = pad_rows(rows, self.prompt.pad_id, left=True)
         device = self.llm.device
+        token_lists = self.token_lists(texts)
+        if prompts is None and self.frozen_llm.prefix_cache:
+            # One prompt: its prefix comes from the cache, so only transcript ; suffix are
+            # run (left-padded after the prefix: generate's positions follow the mask).
+            P = len(self.prompt.prefix_ids)
+            rows = [list(t) + self.prompt.suffix_ids for t in token_lists]
+            rest, rest_mask = pad_rows(rows, self.prompt.pad_id, left=True)
+            prefix = torch.tensor([self.prompt.prefix_ids]).expand(len(rows), -1)
+            ids = torch.cat([prefix, rest], 1)
+            mask = torch.cat([torch.ones(len(rows), P, dtype=rest_mask.dtype), rest_mask], 1)
+            cache = self.frozen_llm.prefix_cache_for(self.prompt, len(rows))
+            out = self.llm.generate(
+                input_ids=ids.to(device),
+                attention_mask=mask.to(device),
+                cache=cache,
+                **self.generate_kwargs,
+            )
+            return out[:, ids.size(1) :]
+        prompts = prompts or [self.prompt] * len(texts)
+        rows = [p.text_rows([t])[0] for p, t in zip(prompts, token_lists, strict=True)]
+        ids, mask = pad_rows(rows, self.prompt.pad_id, left=True)
         out = self.llm.generate(
             input_ids=ids.to(device), attention_mask=mask.to(device), **self.generate_kwargs
         )

@@ -21,6 +21,7 @@ B, T, N = 3, 40, 7  # utterances, encoder frames, transcript tokens
         ("lad_soft", None),
         ("lad_hard", "prefix_cache=false"),
         ("lad_hard", "in_ce_weight=0.5"),
+        ("lad_hard", "in_ctc_weight=0.5"),
         ("lad_hard", "kl_weight=0.5"),
     ],
 )

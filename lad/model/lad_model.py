@@ -38,10 +38,14 @@ from lad.model.gates import AbsGate
 from lad.model.losses import (
     ALIGNMENTS,
     aligned_token_logits,
+    ctc_feasible,
+    ctc_token_accuracy,
+    ctc_token_logits,
     input_loss,
     input_token_ce,
     next_token_kl,
     output_loss,
+    query_ctc,
     query_token_accuracy,
 )
 from lad.model.prompts import ChatPrompt
@@ -60,6 +64,13 @@ class LADConfig:
     lid_weight: float = 1.0  # lambda_lid; unused without a gate
     kl_weight: float = 0.0  # exact next-token KL, beyond the paper
     in_ce_weight: float = 0.0  # token cross-entropy of the aligned queries, beyond the paper
+    # CTC of the transcript over all L queries (tokens of the LLM's vocabulary + a trainable
+    # blank; no fixed alignment), beyond the paper (Soundwave's content head); with it q2t
+    # is 1 - the token error rate of the queries' greedy CTC reading
+    in_ctc_weight: float = 0.0
+    # query i cross-attends only to the i-th of L equal windows of the audio (SALMONN's
+    # window-level Q-Former on a fixed L), beyond the paper; pairs with in_ctc_weight
+    query_windows: bool = False
     # KL(p_text || p_speech) at every later position of the text-only LLM's own response
     # (teacher-forced; the ``response`` data of stage 5), beyond the paper: L_OUT and kl
     # match the first response token only, this the continuation the LLM generates
@@ -136,7 +147,12 @@ class LADModel(AbsESPnetModel):
         embed_norm = None
         if conf.proj_init == "embed":
             embed_norm = float(llm.get_input_embeddings().weight.float().norm(dim=-1).mean())
-        self.qformer = WhisperQFormer(whisper.get_decoder(), conf.num_queries, d_llm, embed_norm)
+        self.qformer = WhisperQFormer(
+            whisper.get_decoder(), conf.num_queries, d_llm, embed_norm, conf.query_windows
+        )
+        if conf.in_ctc_weight > 0:  # the blank's vector, from the mean token embedding
+            mean = llm.get_input_embeddings().weight.detach().float().mean(0)
+            self.ctc_blank = torch.nn.Parameter(mean.clone())
         # 3. Optimizer updates so far (a step hook set by LADTask advances it); saved and
         #    resumed with the checkpoint. It drives the teacher-forcing schedule.
         self.register_buffer("num_updates", torch.zeros((), dtype=torch.long))
@@ -248,16 +264,26 @@ class LADModel(AbsESPnetModel):
         head = self.llm.get_output_embeddings()
         logits_s, logits_t = head(h_s).float(), head(h_t.to(h_s.dtype)).float()
         top_s, top_t = logits_s.argmax(-1), logits_t.argmax(-1)
-        weight, c = self.llm.get_input_embeddings().weight, self.conf
         return dict(
             l_out=output_loss(h_s.float(), h_t.float()),
             kl=next_token_kl(logits_t, logits_s),
             top1_speech=top_s,
             top1_text=top_t,
             top1_agree=(top_s == top_t).float(),
-            q2t_acc=query_token_accuracy(
-                *aligned_token_logits(z.float(), text, text_lengths, weight.float(), c.in_align)
-            ),
+            q2t_acc=self.query_text_accuracy(z, text, text_lengths),
+        )
+
+    def query_text_accuracy(
+        self, z: torch.Tensor, text: torch.Tensor, text_lengths: torch.Tensor
+    ) -> torch.Tensor:
+        """q2t per utterance (B,): how well Z spells the transcript, read as the content
+        loss reads it (L_IN's alignment, or the greedy CTC reading with in_ctc_weight)."""
+        weight, c = self.llm.get_input_embeddings().weight.float(), self.conf
+        if c.in_ctc_weight > 0:
+            logits = ctc_token_logits(z.float(), weight, self.ctc_blank.float())
+            return ctc_token_accuracy(logits, text, text_lengths)
+        return query_token_accuracy(
+            *aligned_token_logits(z.float(), text, text_lengths, weight, c.in_align)
         )
 
     # -- ESPnet interface ------------------------------------------------------------
@@ -298,6 +324,14 @@ class LADModel(AbsESPnetModel):
             l_in_ce = input_token_ce(*scores).mean()
             loss = loss + c.in_ce_weight * l_in_ce
             stats["l_in_ce"] = l_in_ce.detach()
+        if c.in_ctc_weight > 0:
+            weight = self.llm.get_input_embeddings().weight
+            scores = ctc_token_logits(z, weight, self.ctc_blank)
+            l_in_ctc = query_ctc(scores, text, text_lengths).mean()
+            loss = loss + c.in_ctc_weight * l_in_ctc
+            stats["l_in_ctc"] = l_in_ctc.detach()
+            feasible = ctc_feasible(text, text_lengths, c.num_queries)
+            stats["ctc_feasible"] = feasible.float().mean()
         if logits is not None:
             l_lid = F.cross_entropy(logits.float(), lang)
             loss = loss + c.lid_weight * l_lid

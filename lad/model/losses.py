@@ -102,3 +102,66 @@ def input_token_ce(logits: torch.Tensor, target: torch.Tensor, valid: torch.Tens
     pushes it away from the wrong tokens."""
     ce = F.cross_entropy(logits.float().transpose(1, 2), target, reduction="none")  # (B, n)
     return _mean_over_tokens(ce, valid)
+
+
+def ctc_token_logits(z: torch.Tensor, embedding: torch.Tensor, blank: torch.Tensor) -> torch.Tensor:
+    """Every query output scored against every token of the LLM and a blank, as
+    aligned_token_logits scores them (-|Z_j - E_v|^2 / 2 up to a constant per query; the
+    blank's "embedding" is a trainable vector of the LLM's space): z (B, L, D), embedding
+    (V, D), blank (D,) -> logits (B, L, V + 1), the blank last (id V)."""
+    e = torch.cat([embedding.to(z.dtype), blank.to(z.dtype)[None]])  # (V + 1, D)
+    return z @ e.T - 0.5 * e.pow(2).sum(-1)
+
+
+def query_ctc(logits: torch.Tensor, text: torch.Tensor, text_lengths: torch.Tensor) -> torch.Tensor:
+    """CTC of the transcript over the L queries (ctc_token_logits' scores, blank = the last
+    id), per transcript token -> (B,). Beyond the paper (Soundwave's content head): unlike
+    L_IN's fixed alignment, each token may land on any query, in order, with blanks between.
+    A transcript that cannot fit in L queries (more tokens than L, counting a blank between
+    repeats) gets 0 (torch's zero_infinity); ctc_feasible counts them."""
+    log_probs = F.log_softmax(logits.float(), dim=-1).transpose(0, 1)  # (L, B, V + 1)
+    B, L = logits.shape[:2]
+    ce = F.ctc_loss(
+        log_probs,
+        text.clamp(min=0),
+        torch.full((B,), L, dtype=torch.long, device=logits.device),
+        text_lengths,
+        blank=logits.size(-1) - 1,
+        reduction="none",
+        zero_infinity=True,
+    )
+    return ce / text_lengths.clamp(min=1).to(ce.dtype)
+
+
+def ctc_feasible(text: torch.Tensor, text_lengths: torch.Tensor, num_queries: int) -> torch.Tensor:
+    """Whether each transcript fits a CTC path over num_queries outputs: its length plus
+    one blank between every pair of equal neighbours. (B, N), (B,) -> (B,) bool"""
+    i = torch.arange(1, text.size(1), device=text.device)[None]  # (1, N - 1)
+    repeats = ((text[:, 1:] == text[:, :-1]) & (i < text_lengths[:, None])).sum(1)
+    return text_lengths + repeats <= num_queries
+
+
+def ctc_greedy(logits: torch.Tensor) -> list[list[int]]:
+    """Best path: the most likely id of every query, repeats merged, blanks (the last id)
+    dropped. (B, L, V + 1) -> one id list per utterance."""
+    blank = logits.size(-1) - 1
+    out = []
+    for row in logits.argmax(-1).tolist():
+        ids = [t for j, t in enumerate(row) if t != blank and (j == 0 or t != row[j - 1])]
+        out.append(ids)
+    return out
+
+
+def ctc_token_accuracy(
+    logits: torch.Tensor, text: torch.Tensor, text_lengths: torch.Tensor
+) -> torch.Tensor:
+    """q2t under CTC: 1 - the token error rate of the greedy reading (edit distance over the
+    transcript's length), floored at 0. -> (B,)"""
+    from torchaudio.functional import edit_distance
+
+    acc = []
+    rows = zip(ctc_greedy(logits), text.tolist(), text_lengths.tolist(), strict=True)
+    for hyp, ref, n in rows:
+        errors = edit_distance(hyp, ref[:n])
+        acc.append(max(0.0, 1.0 - errors / max(n, 1)))
+    return torch.tensor(acc, device=logits.device)

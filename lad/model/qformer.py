@@ -35,6 +35,7 @@ class WhisperQFormer(nn.Module):
         num_queries: int,
         output_size: int,
         output_norm: Optional[float] = None,
+        windows: bool = False,
     ):
         super().__init__()
         max_positions = decoder.embed_positions.weight.size(0)
@@ -47,6 +48,7 @@ class WhisperQFormer(nn.Module):
         self.layer_norm = decoder.layer_norm
         self.pos_emb = nn.Parameter(decoder.embed_positions.weight[:num_queries].detach().clone())
         self.proj = nn.Linear(decoder.config.d_model, output_size)
+        self.windows = windows
         scale = 1.0
         if output_norm is not None:
             # E|Wx|^2 = d_out var(W) |x|^2 with PyTorch's init var(W) = 1 / (3 d_in), and the
@@ -69,7 +71,10 @@ class WhisperQFormer(nn.Module):
         assert queries.size(1) == self.num_queries, (queries.shape, self.num_queries)
         x = queries + self.pos_emb  # (B, L, d_w)
         self_mask = self.causal_mask.expand(x.size(0), -1, -1, -1)  # (B, 1, L, L)
-        cross_mask = key_mask_4d(enc_mask)  # (B, 1, 1, T)
+        if self.windows:
+            cross_mask = window_mask(enc_mask, self.num_queries)[:, None]  # (B, 1, L, T)
+        else:
+            cross_mask = key_mask_4d(enc_mask)  # (B, 1, 1, T)
         for layer in self.layers:
             x = layer(
                 x,
@@ -79,3 +84,18 @@ class WhisperQFormer(nn.Module):
                 use_cache=False,
             )
         return self.proj(self.layer_norm(x)) * self.out_scale  # (B, L, d_llm)
+
+
+def window_mask(enc_mask: torch.Tensor, num_queries: int) -> torch.Tensor:
+    """Window-level queries (SALMONN's idea, on a fixed number of queries): query i reads
+    only the i-th of L equal windows of its utterance's real frames, frames
+    [floor(i n / L), max(floor(i n / L) + 1, ceil((i + 1) n / L))) of n (neighbours share at
+    most one frame; a query sees one frame when n < L), so each query's
+    output is local in time and the L outputs follow the audio in order (what a CTC reading
+    of them needs). enc_mask (B, T) bool, real frames first -> (B, L, T) bool."""
+    n = enc_mask.sum(1).clamp(min=1)[:, None, None]  # (B, 1, 1)
+    i = torch.arange(num_queries, device=enc_mask.device)[None, :, None]  # (1, L, 1)
+    t = torch.arange(enc_mask.size(1), device=enc_mask.device)[None, None, :]  # (1, 1, T)
+    start = torch.div(i * n, num_queries, rounding_mode="floor")
+    end = torch.maximum(start + 1, -torch.div(-(i + 1) * n, num_queries, rounding_mode="floor"))
+    return (t >= start) & (t < end) & enc_mask[:, None, :]

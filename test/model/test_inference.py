@@ -96,3 +96,14 @@ def test_generation_with_the_prefix_cache_equals_the_full_prompt(model):
     finally:
         model.frozen_llm.prefix_cache = True
     assert cached == full and any(cached)
+
+
+def test_text_responses_with_the_prefix_cache_equal_the_full_prompt(model):
+    """TextLLM runs transcript ; suffix after the cached prefix, left-padded between them
+    (stage 5's responses, stage 8's text-only decode): the same ids as the full prompt."""
+    text_llm = TextLLM(model.llm, model.tokenizer, max_new_tokens=6)
+    assert text_llm.frozen_llm.prefix_cache
+    cached = text_llm.response_ids(TEXTS)  # lengths differ: padding between prefix and text
+    text_llm.frozen_llm.prefix_cache = False
+    full = text_llm.response_ids(TEXTS)
+    assert torch.equal(cached, full) and cached.numel() > 0

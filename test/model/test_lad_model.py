@@ -191,3 +191,31 @@ def test_frozen_dtype_survives_espnet_cast_and_trains():
     assert loss.item() != ref_loss.item()  # bf16 backbones really ran
     with pytest.raises(ValueError, match="frozen_dtype must be"):
         build_model("lad_hard", ["--model_conf", "frozen_dtype=int8"])
+
+
+def test_query_ctc_option_trains_a_blank_and_reads_q2t_by_ctc():
+    extra = ["--model_conf", "in_ctc_weight=0.5", "--model_conf", "query_windows=true"]
+    model = build_model(extra=extra).eval()
+    assert model.qformer.windows and model.ctc_blank.requires_grad
+    assert "ctc_blank" in model.state_dict()  # trainable: saved with the checkpoint
+    batch = fake_batch(model)
+    loss, stats, _ = model(**batch)
+    assert stats["l_in_ctc"].item() > 0 and stats["ctc_feasible"].item() == 1.0
+    assert torch.allclose(
+        loss.detach(), stats["l_out"] + stats["l_in"] + stats["l_lid"] + 0.5 * stats["l_in_ctc"]
+    )
+    # q2t is the greedy CTC reading's 1 - TER: Z built to spell the transcript reads 100 %
+    text, lengths = batch["text"].clamp(min=0), batch["text_lengths"]
+    emb = model.llm.get_input_embeddings().weight.detach()
+    L = model.conf.num_queries
+    z = model.ctc_blank.detach().expand(text.size(0), L, -1).clone()
+    for b in range(text.size(0)):
+        j = 0
+        for i in range(int(lengths[b])):
+            j += int(i > 0 and text[b, i] == text[b, i - 1])  # a blank between repeats
+            z[b, j] = emb[text[b, i]]
+            j += 1
+    assert model.query_text_accuracy(z, text, lengths).tolist() == [1.0] * text.size(0)
+    model.ctc_blank.grad = None
+    model.train()(**batch)[0].backward()
+    assert model.ctc_blank.grad.abs().sum() > 0

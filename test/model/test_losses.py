@@ -3,7 +3,16 @@ import math
 import pytest
 import torch
 
-from lad.model.losses import input_loss, next_token_kl, output_loss
+from lad.model.losses import (
+    ctc_feasible,
+    ctc_greedy,
+    ctc_token_accuracy,
+    ctc_token_logits,
+    input_loss,
+    next_token_kl,
+    output_loss,
+    query_ctc,
+)
 
 
 def test_output_loss_is_l2_distance():
@@ -113,3 +122,51 @@ def test_first_alignment_meets_leading_queries():
     assert first.item() < last.item()
     with pytest.raises(ValueError, match="align must be one of"):
         input_loss(z, emb, torch.tensor([2, 6]), align="middle")
+
+
+def test_ctc_logits_score_the_blank_like_a_token():
+    emb = torch.tensor([[1.0, 0.0], [0.0, 1.0]])  # V = 2
+    blank = torch.tensor([0.0, 0.0])
+    z = torch.tensor([[[1.0, 0.0], [0.1, 0.0], [0.0, 2.0]]])
+    logits = ctc_token_logits(z, emb, blank)
+    assert logits.shape == (1, 3, 3)
+    # nearest (L2) of each query: token 0, the blank (id V = 2), token 1
+    assert logits.argmax(-1).tolist() == [[0, 2, 1]]
+    assert torch.allclose(logits[0, 0], torch.tensor([0.5, -0.5, 0.0]))  # z.e - |e|^2 / 2
+
+
+def test_query_ctc_is_torch_ctc_per_token_and_low_on_a_clean_path():
+    torch.manual_seed(0)
+    logits = torch.randn(2, 6, 5)  # V = 4 tokens + blank (id 4)
+    text = torch.tensor([[1, 2, 2], [3, -1, -1]])
+    lengths = torch.tensor([3, 1])
+    got = query_ctc(logits, text, lengths)
+    lp = torch.log_softmax(logits, -1)
+    ref0 = torch.nn.functional.ctc_loss(lp[0], text[0], [6], [3], blank=4, reduction="sum")
+    ref1 = torch.nn.functional.ctc_loss(lp[1], text[1, :1], [6], [1], blank=4, reduction="sum")
+    assert torch.allclose(got, torch.stack([ref0 / 3, ref1 / 1]), atol=1e-5)
+    # a path spelled by the queries (1 _ 2 _ 2 _): near-zero loss, read back exactly
+    clean = torch.full((1, 6, 5), -20.0)
+    for j, v in enumerate([1, 4, 2, 4, 2, 4]):
+        clean[0, j, v] = 20.0
+    assert query_ctc(clean, text[:1], lengths[:1]).item() < 1e-3
+    assert ctc_greedy(clean) == [[1, 2, 2]]
+    assert ctc_token_accuracy(clean, text[:1], lengths[:1]).tolist() == [1.0]
+
+
+def test_ctc_feasibility_counts_the_blanks_repeats_need():
+    text = torch.tensor([[1, 2, 2, 3], [1, 1, 1, 0], [5, 6, 7, 8]])
+    lengths = torch.tensor([4, 3, 2])
+    # 4 + 1 repeat = 5; 3 + 2 repeats = 5 (the padding 0 after is not a repeat); 2
+    assert ctc_feasible(text, lengths, 5).tolist() == [True, True, True]
+    assert ctc_feasible(text, lengths, 4).tolist() == [False, False, True]
+
+
+def test_ctc_token_accuracy_is_one_minus_the_token_error_rate():
+    # greedy readings: [1, 3] against [1, 2, 3] (1 deletion: 2/3); [] against [4] (0)
+    logits = torch.full((2, 4, 6), -5.0)
+    for j, v in enumerate([1, 1, 5, 3]):
+        logits[0, j, v] = 5.0
+    logits[1, :, 5] = 5.0
+    acc = ctc_token_accuracy(logits, torch.tensor([[1, 2, 3], [4, 0, 0]]), torch.tensor([3, 1]))
+    assert torch.allclose(acc, torch.tensor([2 / 3, 0.0]))

@@ -1,7 +1,7 @@
 import torch
 
 from lad.model.backbones import load_whisper
-from lad.model.qformer import WhisperQFormer
+from lad.model.qformer import WhisperQFormer, window_mask
 from test.model.test_encoder import SMALL
 
 
@@ -53,3 +53,30 @@ def test_output_norm_init_matches_the_target_norm():
         z_torch = WhisperQFormer(dec, 8, 48).eval()(q, enc, mask)
     assert abs(z.norm(dim=-1).mean().item() - 3.2) < 0.5
     assert z_torch.norm(dim=-1).mean().item() > 5 * 3.2  # PyTorch's default: far larger
+
+
+def test_window_mask_tiles_each_utterances_real_frames():
+    mask = torch.tensor([[True] * 8 + [False] * 4, [True] * 3 + [False] * 9])
+    w = window_mask(mask, 4)
+    assert w.shape == (2, 4, 12)
+    # 8 frames, 4 queries: frames 0-1, 2-3, 4-5, 6-7; never the padding
+    assert [row.nonzero().flatten().tolist() for row in w[0]] == [[0, 1], [2, 3], [4, 5], [6, 7]]
+    # 3 frames, 4 queries: every query sees at least one frame, in order
+    assert [row.nonzero().flatten().tolist() for row in w[1]] == [[0], [0, 1], [1, 2], [2]]
+
+
+def test_window_queries_read_only_their_window_and_the_earlier_queries():
+    whisper, _ = load_whisper(SMALL)
+    qf = WhisperQFormer(whisper.get_decoder(), 4, 48, windows=True).eval()
+    torch.manual_seed(0)
+    q, enc = torch.randn(1, 4, 32), torch.randn(1, 8, 32)
+    mask = torch.ones(1, 8, dtype=torch.bool)
+    enc2 = enc.clone()
+    enc2[:, 4:6] += 5 * torch.randn(2, 32)  # the third window (frames 4-5) only
+    with torch.no_grad():
+        z, z2 = qf(q, enc, mask), qf(q, enc2, mask)
+    assert torch.allclose(z2[:, :2], z[:, :2], atol=1e-6)  # earlier queries: untouched
+    assert not torch.allclose(z2[:, 2], z[:, 2], atol=1e-3)  # its own query reads it
+    full = WhisperQFormer(whisper.get_decoder(), 4, 48).eval()
+    with torch.no_grad():  # without windows every query reads every frame
+        assert not torch.allclose(full(q, enc2, mask)[:, 0], full(q, enc, mask)[:, 0], atol=1e-3)
