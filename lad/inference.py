@@ -196,6 +196,7 @@ class SpeechLLM:
         ids, text_lengths = ids.to(self.device), text_lengths.to(self.device)
         h_t = model.teacher_hidden(ids, text_lengths, self.prompt)
         fid = {k: v.tolist() for k, v in model.fidelity(z, h_s, h_t, ids, text_lengths).items()}
+        readings = model.query_reading(z, text_lengths)
         responses = self.generate(z)
         out = []
         for i, response in enumerate(responses):
@@ -205,6 +206,7 @@ class SpeechLLM:
                 kl=fid["kl"][i],
                 top1_agree=bool(fid["top1_agree"][i]),
                 q2t_acc=fid["q2t_acc"][i],
+                reading=model.tokenizer.decode(readings[i]),  # what Z spells (q2t's reading)
                 top1_speech=model.tokenizer.decode([fid["top1_speech"][i]]),
                 top1_text=model.tokenizer.decode([fid["top1_text"][i]]),
             )

@@ -37,8 +37,10 @@ from lad.model.frozen_llm import FrozenLLM
 from lad.model.gates import AbsGate
 from lad.model.losses import (
     ALIGNMENTS,
+    aligned_queries,
     aligned_token_logits,
     ctc_feasible,
+    ctc_greedy,
     ctc_token_accuracy,
     ctc_token_logits,
     input_loss,
@@ -68,6 +70,7 @@ class LADConfig:
     # blank; no fixed alignment), beyond the paper (Soundwave's content head); with it q2t
     # is 1 - the token error rate of the queries' greedy CTC reading
     in_ctc_weight: float = 0.0
+    in_ctc_temperature: float = 1.0  # of the CTC logits -|Z - E|^2 / 2
     # query i cross-attends only to the i-th of L equal windows of the audio (SALMONN's
     # window-level Q-Former on a fixed L), beyond the paper; pairs with in_ctc_weight
     query_windows: bool = False
@@ -108,6 +111,10 @@ class LADConfig:
         if config.in_align not in ALIGNMENTS:
             raise ValueError(
                 f"model_conf.in_align must be one of {ALIGNMENTS}: {config.in_align!r}"
+            )
+        if config.in_ctc_temperature <= 0:
+            raise ValueError(
+                f"model_conf.in_ctc_temperature must be > 0: {config.in_ctc_temperature}"
             )
         if config.proj_init not in ("embed", "torch"):
             raise ValueError(f"model_conf.proj_init must be embed or torch: {config.proj_init!r}")
@@ -280,11 +287,25 @@ class LADModel(AbsESPnetModel):
         loss reads it (L_IN's alignment, or the greedy CTC reading with in_ctc_weight)."""
         weight, c = self.llm.get_input_embeddings().weight.float(), self.conf
         if c.in_ctc_weight > 0:
-            logits = ctc_token_logits(z.float(), weight, self.ctc_blank.float())
+            blank, tau = self.ctc_blank.float(), c.in_ctc_temperature
+            logits = ctc_token_logits(z.float(), weight, blank, tau)
             return ctc_token_accuracy(logits, text, text_lengths)
         return query_token_accuracy(
             *aligned_token_logits(z.float(), text, text_lengths, weight, c.in_align)
         )
+
+    @torch.no_grad()
+    def query_reading(self, z: torch.Tensor, text_lengths: torch.Tensor) -> list[list[int]]:
+        """What Z spells, as q2t reads it: the greedy CTC reading (in_ctc_weight), else the
+        nearest token of each of the min(T, L) queries L_IN aligns with the transcript.
+        z (B, L, d_llm), text_lengths (B,) -> one id list per utterance."""
+        weight, c = self.llm.get_input_embeddings().weight.float(), self.conf
+        if c.in_ctc_weight > 0:
+            blank, tau = self.ctc_blank.float(), c.in_ctc_temperature
+            return ctc_greedy(ctc_token_logits(z.float(), weight, blank, tau))
+        z_sel, valid = aligned_queries(z.float(), text_lengths, z.size(1), c.in_align)
+        nearest = (z_sel @ weight.T - 0.5 * weight.pow(2).sum(-1)).argmax(-1)  # (B, n)
+        return [row[: int(n)] for row, n in zip(nearest.tolist(), valid.sum(1), strict=True)]
 
     # -- ESPnet interface ------------------------------------------------------------
     def forward(
@@ -326,7 +347,7 @@ class LADModel(AbsESPnetModel):
             stats["l_in_ce"] = l_in_ce.detach()
         if c.in_ctc_weight > 0:
             weight = self.llm.get_input_embeddings().weight
-            scores = ctc_token_logits(z, weight, self.ctc_blank)
+            scores = ctc_token_logits(z, weight, self.ctc_blank, c.in_ctc_temperature)
             l_in_ctc = query_ctc(scores, text, text_lengths).mean()
             loss = loss + c.in_ctc_weight * l_in_ctc
             stats["l_in_ctc"] = l_in_ctc.detach()

@@ -104,13 +104,17 @@ def input_token_ce(logits: torch.Tensor, target: torch.Tensor, valid: torch.Tens
     return _mean_over_tokens(ce, valid)
 
 
-def ctc_token_logits(z: torch.Tensor, embedding: torch.Tensor, blank: torch.Tensor) -> torch.Tensor:
+def ctc_token_logits(
+    z: torch.Tensor, embedding: torch.Tensor, blank: torch.Tensor, temperature: float = 1.0
+) -> torch.Tensor:
     """Every query output scored against every token of the LLM and a blank, as
     aligned_token_logits scores them (-|Z_j - E_v|^2 / 2 up to a constant per query; the
-    blank's "embedding" is a trainable vector of the LLM's space): z (B, L, D), embedding
-    (V, D), blank (D,) -> logits (B, L, V + 1), the blank last (id V)."""
+    blank's "embedding" is a trainable vector of the LLM's space), divided by temperature:
+    z (B, L, D), embedding (V, D), blank (D,) -> logits (B, L, V + 1), the blank last (id V).
+    At temperature 1 a confident softmax over ~50k tokens needs |Z| far above the embeddings'
+    norm; a small temperature makes Z near its token already confident."""
     e = torch.cat([embedding.to(z.dtype), blank.to(z.dtype)[None]])  # (V + 1, D)
-    return z @ e.T - 0.5 * e.pow(2).sum(-1)
+    return (z @ e.T - 0.5 * e.pow(2).sum(-1)) / temperature
 
 
 def query_ctc(logits: torch.Tensor, text: torch.Tensor, text_lengths: torch.Tensor) -> torch.Tensor:

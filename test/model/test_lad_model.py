@@ -216,6 +216,21 @@ def test_query_ctc_option_trains_a_blank_and_reads_q2t_by_ctc():
             z[b, j] = emb[text[b, i]]
             j += 1
     assert model.query_text_accuracy(z, text, lengths).tolist() == [1.0] * text.size(0)
+    reading = model.query_reading(z, lengths)
+    assert reading == [text[b, : lengths[b]].tolist() for b in range(text.size(0))]
     model.ctc_blank.grad = None
     model.train()(**batch)[0].backward()
     assert model.ctc_blank.grad.abs().sum() > 0
+
+
+def test_query_reading_is_the_nearest_token_of_each_aligned_query():
+    model = build_model().eval()
+    batch = fake_batch(model)
+    text, lengths = batch["text"].clamp(min=0), batch["text_lengths"]
+    emb = model.llm.get_input_embeddings().weight.detach()
+    L = model.conf.num_queries  # in_align last: the transcript on the last T queries
+    z = torch.zeros(text.size(0), L, emb.size(1))
+    for b in range(text.size(0)):
+        n = int(lengths[b])
+        z[b, L - n :] = emb[text[b, :n]]
+    assert model.query_reading(z, lengths) == [text[b, : lengths[b]].tolist() for b in range(3)]

@@ -133,6 +133,7 @@ def test_ctc_logits_score_the_blank_like_a_token():
     # nearest (L2) of each query: token 0, the blank (id V = 2), token 1
     assert logits.argmax(-1).tolist() == [[0, 2, 1]]
     assert torch.allclose(logits[0, 0], torch.tensor([0.5, -0.5, 0.0]))  # z.e - |e|^2 / 2
+    assert torch.allclose(ctc_token_logits(z, emb, blank, temperature=0.1), 10 * logits)
 
 
 def test_query_ctc_is_torch_ctc_per_token_and_low_on_a_clean_path():
