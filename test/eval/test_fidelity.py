@@ -86,10 +86,11 @@ def test_diversity_q2t_and_reference_values():
     assert score(RECORDS, TEXT)["avg"]["q2t"] is None  # old records without q2t_acc
 
 
-def test_teacher_language_and_looping_rows():
+def test_teacher_language_looping_and_echo_rows():
     """The teacher check of stage 9: the language each text-only response is written in
-    (langdetect, seeded) and whether it loops, per language, in the reference."""
-    from lad.eval.fidelity import is_looping, response_language
+    (langdetect, seeded), whether it loops and whether it echoes the transcript, per
+    language, in the reference."""
+    from lad.eval.fidelity import is_echo, is_looping, response_language
 
     assert response_language("Ich habe heute keine Zeit, tut mir leid.") == "de"
     assert response_language("你好，我是你的助手，很高兴见到你。") == "zh"  # zh-cn -> zh
@@ -99,10 +100,17 @@ def test_teacher_language_and_looping_rows():
     assert is_looping("美丽的美丽的美丽的美丽的美丽的")  # characters without spaces
     assert not is_looping("The Eiffel Tower is about 330 meters tall.")
     assert not is_looping("eine eine")  # too short to tell
+    assert is_echo("Wake me up at six!", "wake me up at six.")  # case, punctuation aside
+    assert is_echo("Sure: 我想去北京。 OK", "我想去北京")  # within the response
+    assert not is_echo("I will wake you up at six.", "Wake me up at six.")
+    assert not is_echo("Wake me up", "Wake me up at six.")  # only part of it
+    assert not is_echo("anything", "?!")  # nothing said: no echo
     records = [
-        dict(utt_id="a", lang="de", response="x", l_out=0.0, kl=0.0, top1_agree=True),
-        dict(utt_id="b", lang="de", response="y", l_out=0.0, kl=0.0, top1_agree=True),
-    ]
+        dict(utt_id="a", lang="de", text="Hast du Zeit?", response="x", l_out=0.0, kl=0.0,
+             top1_agree=True),
+        dict(utt_id="b", lang="de", text="Eine, eine.", response="y", l_out=0.0, kl=0.0,
+             top1_agree=True),
+    ]  # fmt: skip
     text = [
         dict(utt_id="a", response="Ich habe heute keine Zeit, tut mir leid."),
         dict(utt_id="b", response="eine eine eine eine eine eine eine eine"),
@@ -110,3 +118,4 @@ def test_teacher_language_and_looping_rows():
     ref = score(records, text)["reference"]
     assert ref["text_in_lang"]["de"] == 100.0  # a German loop is German ...
     assert ref["text_looping"]["de"] == 50.0  # ... and counted as a loop
+    assert ref["text_echo"]["de"] == 50.0  # b repeats its transcript "Eine, eine."
