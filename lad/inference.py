@@ -31,6 +31,7 @@ from lad.log import Progress
 from lad.model.frozen_llm import FrozenLLM
 from lad.model.lad_model import LADModel
 from lad.model.prompts import ChatPrompt, pad_rows
+from lad.model.teacher_cache import response_lengths
 from lad.tasks.lad import LADTask
 
 
@@ -111,6 +112,20 @@ class TextLLM:
             input_ids=ids.to(device), attention_mask=mask.to(device), **self.generate_kwargs
         )
         return out[:, ids.size(1) :]
+
+    def response_id_lists(
+        self, texts: list[str], batch_size: int, progress: Optional[Progress] = None
+    ) -> list[list[int]]:
+        """Each text's greedy response ids up to and including its end-of-turn token (at most
+        max_new_tokens), in batches; ``progress`` is advanced per batch."""
+        out: list[list[int]] = []
+        for i in range(0, len(texts), batch_size):
+            ids = self.response_ids(texts[i : i + batch_size]).cpu()
+            lengths = response_lengths(ids, self.tokenizer.eos_token_id)
+            out += [row[:k].tolist() for row, k in zip(ids, lengths.tolist(), strict=True)]
+            if progress is not None:
+                progress.update(ids.size(0))
+        return out
 
     def respond(self, texts: list[str], prompts: Optional[list[ChatPrompt]] = None) -> list[str]:
         """Greedy responses to the texts in the user turn (per-item prompts optional)."""

@@ -53,7 +53,6 @@ from lad.model.teacher_cache import (
     cache_fingerprint,
     cache_key,
     done_marker,
-    response_lengths,
     response_tokens_of,
 )
 
@@ -141,16 +140,10 @@ def write_responses(llm, tokenizer, texts: dict[str, str], order: list[str], n: 
     from lad.inference import TextLLM
 
     text_llm = TextLLM(llm, tokenizer, None, n)
-    responses: dict[str, list[int]] = {}
     line = Progress(f"responses {args.out.name}", len(order), unit="utterances")
-    for i in range(0, len(order), args.batch_size):
-        utts = order[i : i + args.batch_size]
-        ids = text_llm.response_ids([texts[u] for u in utts]).cpu()
-        lengths = response_lengths(ids, tokenizer.eos_token_id)
-        for utt, row, k in zip(utts, ids, lengths.tolist(), strict=True):
-            responses[utt] = row[:k].tolist()
-        line.update(len(utts))
+    ids = text_llm.response_id_lists([texts[u] for u in order], args.batch_size, line)
     line.close()
+    responses = dict(zip(order, ids, strict=True))
     out = args.out / RESPONSE
     rows = [(u, " ".join(map(str, responses[u]))) for u in texts]
     write_kaldi_file(out.with_name(out.name + ".tmp"), rows)

@@ -205,12 +205,12 @@ def text_responses(model, texts: list[str], max_tokens: int) -> dict[str, torch.
     """The text-only LLM's greedy response ids (B, R), -1 after the end-of-turn token
     (kept), and their lengths (B,): the ``response`` data of the model's forward."""
     from lad.inference import TextLLM
-    from lad.model.teacher_cache import response_lengths
+    from lad.model.prompts import pad_rows
 
     text_llm = TextLLM(model.llm, model.tokenizer, None, max_tokens)
-    ids = torch.cat([text_llm.response_ids(texts[i : i + 8]) for i in range(0, len(texts), 8)])
-    lengths = response_lengths(ids, model.tokenizer.eos_token_id)
-    ids = ids.masked_fill(torch.arange(ids.size(1))[None] >= lengths[:, None], -1)
+    rows = text_llm.response_id_lists(texts, batch_size=8)
+    ids, mask = pad_rows(rows, -1, left=False)
+    lengths = mask.sum(1)
     return dict(response=ids, response_lengths=lengths)
 
 

@@ -89,3 +89,17 @@ def test_subset_takes_the_first_utterances_of_each_language(fit_data):
     assert len(utts) == 6 and [u[:2] for u in utts] == ["de", "de", "en", "en", "zh", "zh"]
     with pytest.raises(ValueError, match="fewer than 5 utterances"):
         overfit_check.select_subset(fit_data / "train", 5)
+
+
+def test_text_responses_of_different_lengths_pad_with_minus_one(monkeypatch):
+    """Responses that end early (end-of-turn kept) are right-padded with -1 to one width,
+    across batches of different widths (the forward's ``response`` data)."""
+    from lad.inference import TextLLM
+
+    rows = [[5, 6, 2], [7], [8, 9, 10, 11]]
+    monkeypatch.setattr(TextLLM, "__init__", lambda self, *a: None)
+    monkeypatch.setattr(TextLLM, "response_id_lists", lambda self, texts, batch_size: rows)
+    model = type("M", (), dict(llm=None, tokenizer=None))()
+    out = overfit_check.text_responses(model, ["a", "b", "c"], max_tokens=4)
+    assert out["response_lengths"].tolist() == [3, 1, 4]
+    assert out["response"].tolist() == [[5, 6, 2, -1], [7, -1, -1, -1], [8, 9, 10, 11]]
