@@ -26,16 +26,20 @@ def build_model(
     return LADTask.build_model(args)
 
 
-def pack_tiny(root: Path, config: str = "lad_hard", langs=LANGS) -> Path:
+def pack_tiny(
+    root: Path, config: str = "lad_hard", langs=LANGS, extra: Optional[list[str]] = None
+) -> Path:
     """A tiny model as stage 7 leaves it in ``root/exp`` (config.yaml, random trainable
-    weights, run.sh), packed by stage 10 into ``root/exp/packed``; returns that directory."""
+    weights, run.sh; ``extra``: more training options), packed by stage 10 into
+    ``root/exp/packed``; returns that directory."""
     from espnet2.utils.yaml_no_alias_safe_dump import yaml_no_alias_safe_dump
 
     from lad.inference import load_model
 
     exp = root / "exp"
     argv = ["--config", str(TINY_CONF / f"{config}.yaml"), "--output_dir", str(exp)]
-    args = LADTask.get_parser().parse_args(argv + ["--lang_list", "[" + ", ".join(langs) + "]"])
+    argv += ["--lang_list", "[" + ", ".join(langs) + "]"] + (extra or [])
+    args = LADTask.get_parser().parse_args(argv)
     torch.manual_seed(0)
     model = LADTask.build_model(args)
     exp.mkdir(parents=True)
