@@ -25,6 +25,9 @@ REPORT = re.compile(
     r"(\d{4}-\d\d-\d\d \d\d:\d\d:\d\d),\d+ .*?(\d+)epoch:train:\d+-(\d+)batch: (.*)$"
 )
 STARTED = re.compile(r"(\d+)/(\d+)epoch started")
+# ESPnet logs the torch version once at the start of every run; a resumed run appends to
+# the same log, so the rate counts the reports after the last such line only
+RUN_START = "pytorch.version="
 
 
 def get_parser() -> argparse.ArgumentParser:
@@ -55,8 +58,10 @@ def progress(log_text: str, max_epoch: Optional[int], per_epoch: Optional[int]) 
         )
     else:
         parts.append(f"batch {batch}")
-    if len(reports) > 1 and per_epoch:
-        t0, e0, b0, _ = reports[0]
+    since = log_text[log_text.rfind(RUN_START) :] if RUN_START in log_text else log_text
+    run = [m.groups() for m in map(REPORT.search, since.splitlines()) if m]
+    if len(run) > 1 and per_epoch:
+        t0, e0, b0, _ = run[0]
         first = (int(e0) - 1) * per_epoch + int(b0)
         seconds = (_time(stamp) - _time(t0)).total_seconds()
         if done > first and seconds > 0:
