@@ -39,6 +39,8 @@ from lad.model.losses import (
     ALIGNMENTS,
     aligned_queries,
     aligned_token_logits,
+    ctc_alignment,
+    ctc_embedding_pull,
     ctc_feasible,
     ctc_greedy,
     ctc_token_accuracy,
@@ -71,6 +73,10 @@ class LADConfig:
     # is 1 - the token error rate of the queries' greedy CTC reading
     in_ctc_weight: float = 0.0
     in_ctc_temperature: float = 1.0  # of the CTC logits -|Z - E|^2 / 2
+    # L_IN along the CTC's most likely path: each query the path has emit a token is pulled
+    # onto that token's embedding (the blank queries stay free), beyond the paper; needs
+    # in_ctc_weight. The CTC alone only makes Z_j nearer its token than the other tokens.
+    in_ctc_pull_weight: float = 0.0
     # query i cross-attends only to the i-th of L equal windows of the audio (SALMONN's
     # window-level Q-Former on a fixed L), beyond the paper; pairs with in_ctc_weight
     query_windows: bool = False
@@ -116,6 +122,8 @@ class LADConfig:
             raise ValueError(
                 f"model_conf.in_ctc_temperature must be > 0: {config.in_ctc_temperature}"
             )
+        if config.in_ctc_pull_weight > 0 and config.in_ctc_weight <= 0:
+            raise ValueError("model_conf.in_ctc_pull_weight needs in_ctc_weight > 0 (its path)")
         if config.proj_init not in ("embed", "torch"):
             raise ValueError(f"model_conf.proj_init must be embed or torch: {config.proj_init!r}")
         if config.frozen_dtype not in (None, "float32", "bfloat16", "float16"):
@@ -351,6 +359,11 @@ class LADModel(AbsESPnetModel):
             l_in_ctc = query_ctc(scores, text, text_lengths).mean()
             loss = loss + c.in_ctc_weight * l_in_ctc
             stats["l_in_ctc"] = l_in_ctc.detach()
+            if c.in_ctc_pull_weight > 0:
+                labels = ctc_alignment(scores, text, text_lengths)
+                l_in_pull = ctc_embedding_pull(z, weight, labels).mean()
+                loss = loss + c.in_ctc_pull_weight * l_in_pull
+                stats["l_in_pull"] = l_in_pull.detach()
             feasible = ctc_feasible(text, text_lengths, c.num_queries)
             stats["ctc_feasible"] = feasible.float().mean()
         if logits is not None:

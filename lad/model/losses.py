@@ -145,6 +145,49 @@ def ctc_feasible(text: torch.Tensor, text_lengths: torch.Tensor, num_queries: in
     return text_lengths + repeats <= num_queries
 
 
+def ctc_alignment(
+    logits: torch.Tensor, text: torch.Tensor, text_lengths: torch.Tensor
+) -> torch.Tensor:
+    """The most likely CTC path of each transcript over the L queries (Viterbi, torchaudio's
+    forced_align on ctc_token_logits' scores): the token each query emits, -1 where it
+    emits the blank, and all -1 for a transcript no path fits (ctc_feasible).
+    (B, L, V + 1), (B, N), (B,) -> (B, L) long"""
+    from torchaudio.functional import forced_align
+
+    B, L = logits.shape[:2]
+    blank = logits.size(-1) - 1
+    log_probs = F.log_softmax(logits.detach().float(), dim=-1)
+    labels = torch.full((B, L), -1, dtype=torch.long, device=logits.device)
+    feasible = ctc_feasible(text, text_lengths, L)
+    for b in range(B):
+        n = int(text_lengths[b])
+        if n == 0 or not feasible[b]:
+            continue
+        path, _ = forced_align(
+            log_probs[b : b + 1].cpu(),
+            text[b : b + 1, :n].clamp(min=0).int().cpu(),
+            torch.tensor([L], dtype=torch.int32),
+            torch.tensor([n], dtype=torch.int32),
+            blank=blank,
+        )
+        path = path[0].to(labels.device).long()
+        labels[b] = torch.where(path == blank, -1, path)
+    return labels
+
+
+def ctc_embedding_pull(
+    z: torch.Tensor, embedding: torch.Tensor, labels: torch.Tensor
+) -> torch.Tensor:
+    """L_IN along the CTC path: mean ||Z_j - E(v_j)||_2 over the queries j that the path
+    (ctc_alignment) has emit a token v_j; the blank queries stay free. Beyond the paper: the
+    CTC only asks Z_j to be nearer E(v_j) than the other tokens, this asks Z_j to be E(v_j),
+    so that the LLM can read the emitting queries as the transcript's tokens.
+    z (B, L, D), embedding (V, D), labels (B, L) with -1 = blank -> (B,), 0 with no token"""
+    valid = labels >= 0
+    target = embedding[labels.clamp(min=0)].to(z.dtype)  # (B, L, D)
+    return _mean_over_tokens((z - target).norm(dim=-1), valid)
+
+
 def ctc_greedy(logits: torch.Tensor) -> list[list[int]]:
     """Best path: the most likely id of every query, repeats merged, blanks (the last id)
     dropped. (B, L, V + 1) -> one id list per utterance."""

@@ -26,12 +26,15 @@ def test_progress_line_counts_updates_and_estimates_the_rest():
 
 def test_a_resumed_run_is_timed_from_its_own_reports():
     # the run of LOG stopped in epoch 2; three hours later it resumes into the same log
-    resumed = LOG + """\
+    resumed = (
+        LOG
+        + """\
 2026-12-01 21:30:00,000 (abs_task:1487) INFO: pytorch.version=2.14.1, cuda.available=False
 2026-12-01 21:30:01,000 (trainer:334) INFO: 2/6epoch started
 2026-12-01 21:30:40,000 (trainer:810) INFO: 2epoch:train:11-20batch: loss=21.0, l_out=11.0
 2026-12-01 21:31:20,000 (trainer:810) INFO: 2epoch:train:21-30batch: loss=20.5, l_out=10.5
 """
+    )
     # update 90 of 360; 40 s over the 10 updates since the resumed run's first report
     line = train_progress.progress(resumed, None, 60)
     assert line == "epoch 2/6, update 90/360 (25 %), 4.00 s/update, ETA 18.0 min, loss 20.500"

@@ -223,6 +223,18 @@ def test_query_ctc_option_trains_a_blank_and_reads_q2t_by_ctc():
     assert model.ctc_blank.grad.abs().sum() > 0
 
 
+def test_ctc_pull_option_adds_the_emitting_queries_distance_to_their_tokens():
+    extra = ["--model_conf", "in_ctc_weight=0.5", "--model_conf", "in_ctc_pull_weight=2.0"]
+    model = build_model(extra=extra).eval()
+    batch = fake_batch(model)
+    loss, stats, _ = model(**batch)
+    terms = stats["l_out"] + stats["l_in"] + stats["l_lid"] + 0.5 * stats["l_in_ctc"]
+    assert stats["l_in_pull"].item() > 0
+    assert torch.allclose(loss.detach(), terms + 2.0 * stats["l_in_pull"])
+    with pytest.raises(ValueError, match="in_ctc_pull_weight needs in_ctc_weight"):
+        build_model(extra=["--model_conf", "in_ctc_pull_weight=1.0"])
+
+
 def test_query_reading_is_the_nearest_token_of_each_aligned_query():
     model = build_model().eval()
     batch = fake_batch(model)

@@ -4,6 +4,8 @@ import pytest
 import torch
 
 from lad.model.losses import (
+    ctc_alignment,
+    ctc_embedding_pull,
     ctc_feasible,
     ctc_greedy,
     ctc_token_accuracy,
@@ -171,3 +173,32 @@ def test_ctc_token_accuracy_is_one_minus_the_token_error_rate():
     logits[1, :, 5] = 5.0
     acc = ctc_token_accuracy(logits, torch.tensor([[1, 2, 3], [4, 0, 0]]), torch.tensor([3, 1]))
     assert torch.allclose(acc, torch.tensor([2 / 3, 0.0]))
+
+
+def test_ctc_alignment_is_the_viterbi_path_not_the_greedy_reading():
+    # V = 3 tokens + blank (id 3); transcript [1, 2] over L = 4 queries. Greedy reads
+    # 1 1 _ _ -> [1]; of the paths that spell [1, 2], 1 2 _ _ scores 5 + 2 + 5 + 5 = 17 (next:
+    # 1 1 _ 2, 14). A second transcript (5 tokens) fits no path over 4 queries.
+    logits = torch.full((2, 4, 4), -10.0)
+    frames = [{1: 5.0}, {1: 3.0, 2: 2.0, 3: 0.0}, {3: 5.0, 2: 0.0}, {3: 5.0, 2: 1.0}]
+    for j, scores in enumerate(frames):
+        for v, x in scores.items():
+            logits[:, j, v] = x
+    text = torch.tensor([[1, 2, 0, 0, 0], [1, 2, 1, 2, 1]])
+    lengths = torch.tensor([2, 5])
+    assert ctc_greedy(logits[:1]) == [[1]]
+    assert ctc_alignment(logits, text, lengths).tolist() == [[1, 2, -1, -1], [-1, -1, -1, -1]]
+
+
+def test_ctc_embedding_pull_is_the_distance_of_the_emitting_queries_only():
+    emb = torch.tensor([[0.0, 0.0], [1.0, 0.0], [0.0, 1.0]])  # V = 3, D = 2
+    z = torch.tensor(
+        [[[1.0, 0.0], [3.0, 5.0], [100.0, 100.0], [-7.0, 2.0]], [[1.0, 1.0]] * 4],
+        requires_grad=True,
+    )
+    labels = torch.tensor([[1, 2, -1, -1], [-1, -1, -1, -1]])
+    pull = ctc_embedding_pull(z, emb, labels)
+    assert torch.allclose(pull, torch.tensor([(0.0 + 5.0) / 2, 0.0]))  # |(3, 4)| = 5
+    pull.sum().backward()
+    assert z.grad[0, 2:].abs().sum() == 0 and z.grad[1].abs().sum() == 0  # blanks stay free
+    assert torch.allclose(z.grad[0, 1], torch.tensor([0.3, 0.4]))  # d/dz of |z - e| / 2
