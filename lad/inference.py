@@ -168,17 +168,23 @@ class SpeechLLM:
 
     @torch.no_grad()
     def generate(self, z: torch.Tensor, prompts: Optional[list[ChatPrompt]] = None) -> list[str]:
-        """Greedy responses from projected speech; per-item prompts are left-padded."""
+        """Greedy responses from projected speech; per-item prompts, or per-item lengths of
+        what the LLM reads (in_ctc_compress), are left-padded."""
         llm = self.model.llm
         embed = llm.get_input_embeddings()
         kwargs = {}
-        if prompts is None:  # one prompt, no padding: the prefix comes from its cache
+        z, lengths = self.model.llm_inputs(z)
+        if prompts is None and lengths is None:  # no padding: the prefix from its cache
             embeds = self.prompt.student_embeds(embed, z)
             mask = torch.ones(embeds.shape[:2], dtype=torch.long, device=embeds.device)
             if self.model.frozen_llm.prefix_cache:
                 kwargs["cache"] = self.model.frozen_llm.prefix_cache_for(self.prompt, z.size(0))
         else:
-            rows = [p.student_embeds(embed, z[i : i + 1])[0] for i, p in enumerate(prompts)]
+            prompts = prompts or [self.prompt] * z.size(0)
+            n_z = [z.size(1)] * z.size(0) if lengths is None else lengths.tolist()
+            rows = [
+                p.student_embeds(embed, z[i : i + 1, : n_z[i]])[0] for i, p in enumerate(prompts)
+            ]
             n = max(len(r) for r in rows)
             embeds = z.new_zeros(len(rows), n, z.size(-1))
             mask = torch.zeros(len(rows), n, dtype=torch.long, device=z.device)

@@ -18,7 +18,12 @@ Prints one JSON line: {"updates", "seconds", "langs": {lang: metrics}, "avg", "t
 side by side), curve.jsonl (the training losses) and scores.json there. Exits 1 when
 --require_pass is set and a target is missed. With --held_out (e.g. the test set) the
 trained model also answers unseen speech: a large --per_lang and --held_out measure
-how far the fit carries (responses_held_out.jsonl, "held_out" in the JSON line).
+how far the fit carries (responses_held_out.jsonl, "held_out" in the JSON line). With
+--reading_check (a model with the CTC, ``model_conf.in_ctc_weight`` > 0) the LLM also answers
+lad.bin.reading_check's variants of the fitted utterances' queries (Z as trained, snapped,
+without its blank queries, the CTC's reading as text): "reading_check" in the JSON line,
+reading_check.jsonl with --out. On fitted speech, where the reading is exact, it separates
+what the queries spell from how the LLM reads them.
 
 This is a diagnostic of the model and its losses, not of the recipe's Trainer: the loop is
 plain PyTorch (no ESPnet Trainer, no validation, no checkpoints).
@@ -40,6 +45,7 @@ import torch
 import yaml
 from espnet2.utils.nested_dict_action import NestedDictAction
 
+from lad.bin.reading_check import table
 from lad.data.kaldi import read_kaldi_file
 from lad.log import entry_parser, parse_args
 
@@ -92,6 +98,11 @@ def get_parser() -> argparse.ArgumentParser:
         help="decode and score only the first N fitted utterances per language (default all)",
     )
     parser.add_argument("--save_model", action="store_true", help="write <out>/model.pth")
+    parser.add_argument(
+        "--reading_check",
+        action="store_true",
+        help="also score lad.bin.reading_check's variants of the fitted utterances' queries",
+    )
     parser.add_argument("--require_pass", action="store_true", help="exit 1 below a target")
     for key, value in TARGETS.items():
         parser.add_argument(f"--target_{key}", type=float, default=value)
@@ -235,6 +246,31 @@ def evaluate(model, data: dict[str, Any], utts: list[str], args) -> tuple[dict, 
     return score(records, text_records), records
 
 
+@torch.no_grad()
+def reading_check(model, data: dict[str, Any], records: list[dict], args) -> tuple[dict, list]:
+    """lad.bin.reading_check's variants of the fitted utterances, scored against the same
+    text-only responses as ``evaluate``'s: ({variant: {"chrf", "first_word"}}, records)."""
+    from lad.bin.reading_check import VARIANTS, ctc_variants, generate, score
+    from lad.inference import SpeechLLM
+
+    speech_llm = SpeechLLM(model, None, args.max_new_tokens)
+    kwargs = speech_llm.text.generate_kwargs
+    out = []
+    for start in range(0, len(records), 8):
+        s = slice(start, start + 8)
+        lengths = data["speech_lengths"][s]
+        z, _ = speech_llm.project(data["speech"][s][:, : int(lengths.max())], lengths)
+        rows = ctc_variants(
+            model, speech_llm.prompt, z, speech_llm.text.token_lists(data["texts"][s])
+        )
+        responses = {v: generate(model, kwargs, rows[v]) for v in VARIANTS}
+        for i, r in enumerate(records[s]):
+            out.append(dict(utt_id=r["utt_id"], lang=r["lang"], transcript=r["text"]))
+            out[-1].update({v: responses[v][i] for v in VARIANTS})
+    text_response = {r["utt_id"]: r["text_response"] for r in records}
+    return score(out, text_response), out
+
+
 def brief(scores: dict) -> dict:
     """What the JSON line keeps of lad.eval.fidelity's scores."""
     keep = ("n", "top1", "chrf", "q2t", "diversity", "l_out", "kl", "lid")
@@ -274,6 +310,12 @@ def main(argv: Optional[list[str]] = None) -> int:
         targets=targets,
         passed=verdict(scores, targets),
     )
+    read_records: list[dict] = []
+    if args.reading_check:
+        if model.conf.in_ctc_weight <= 0:
+            raise SystemExit("--reading_check: the model has no CTC (model_conf.in_ctc_weight)")
+        result["reading_check"], read_records = reading_check(model, data, records, args)
+        logging.info("reading check of the fitted utterances:\n" + table(result["reading_check"]))
     held_records: list[dict] = []
     if args.held_out is not None:
         held_utts = select_subset(args.held_out, args.held_out_per_lang)
@@ -290,6 +332,9 @@ def main(argv: Optional[list[str]] = None) -> int:
         if held_records:
             with open(args.out / "responses_held_out.jsonl", "w", encoding="utf-8") as f:
                 f.writelines(json.dumps(r, ensure_ascii=False) + "\n" for r in held_records)
+        if read_records:
+            with open(args.out / "reading_check.jsonl", "w", encoding="utf-8") as f:
+                f.writelines(json.dumps(r, ensure_ascii=False) + "\n" for r in read_records)
         if args.save_model:
             torch.save(model.state_dict(), args.out / "model.pth")  # trainable tensors only
     print(json.dumps(result, ensure_ascii=False))

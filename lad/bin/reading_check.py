@@ -8,7 +8,8 @@
 
 For a model trained with ``model_conf.in_ctc_weight`` > 0, the frozen LLM answers each
 utterance (greedy, in the speech's place in the prompt) from:
-    z       Z as trained (what stage 8 answers)
+    z       what the LLM reads as trained (stage 8's): Z, or with in_ctc_compress its kept
+            queries (then the same as nz)
     snap    each query replaced by the nearest of the token embeddings and the CTC blank
     nz      Z without its blank queries, repeats merged (CTC compression, values kept)
     read    the token embeddings of Z's greedy CTC reading: the text the queries spell
@@ -45,12 +46,14 @@ def ctc_variants(model, prompt, z: torch.Tensor, text_ids: list[list[int]]) -> d
     weight, blank = embed.weight.float(), model.ctc_blank.float()
     labels = ctc_token_logits(z.float(), weight, blank, model.conf.in_ctc_temperature).argmax(-1)
     table = torch.cat([weight, blank[None]]).to(z.dtype)  # (V + 1, D): the blank is id V
+    z_llm, z_lengths = model.llm_inputs(z)
+    n_z = [z.size(1)] * z.size(0) if z_lengths is None else z_lengths.tolist()
     out: dict[str, list[torch.Tensor]] = defaultdict(list)
     for i, row in enumerate(labels.tolist()):
         keep = [j for j, t in enumerate(row) if t != len(weight) and (j == 0 or t != row[j - 1])]
         reading = [row[j] for j in keep]
         inputs = dict(
-            z=z[i],
+            z=z_llm[i, : n_z[i]],
             snap=table[labels[i]],
             nz=z[i, keep] if keep else z[i, :0],
             read=embed(torch.tensor(reading, dtype=torch.long, device=z.device)).to(z.dtype),

@@ -89,23 +89,57 @@ class FrozenLLM:
         ]
         return DynamicCache(ddp_cache_data=kv)
 
-    def student_hidden(self, prompt: ChatPrompt, z: torch.Tensor) -> torch.Tensor:
-        """Z (B, L, d_llm) -> the hidden state predicting the first response token (B, d_llm)."""
-        ids = torch.tensor(prompt.suffix_ids, device=z.device)
-        suffix = self.embed(ids).to(z.dtype).expand(z.size(0), -1, -1)  # (B, S, d_llm)
-        return self.hidden(prompt, torch.cat([z, suffix], dim=1))[:, -1]
+    def student_inputs(
+        self,
+        prompt: ChatPrompt,
+        z: torch.Tensor,
+        lengths: Optional[torch.Tensor] = None,
+        tail: Optional[torch.Tensor] = None,
+    ) -> tuple[torch.Tensor, Optional[torch.Tensor], torch.Tensor]:
+        """Everything after the prefix: Z ; suffix [; tail ids (B, R)] as inputs_embeds
+        (B, N, d_llm), its attention mask (None: no padding) and the index of the position
+        that predicts the first response token (B,). lengths (B,): only the first lengths[b]
+        rows of Z are real (CTC compression), the suffix follows them and the rest is padding."""
+        B, L, _ = z.shape
+        ids = torch.tensor(prompt.suffix_ids, device=z.device).expand(B, -1)
+        if tail is not None:
+            ids = torch.cat([ids, tail], 1)
+        after = self.embed(ids).to(z.dtype)  # (B, S [+ R], d_llm)
+        S = len(prompt.suffix_ids)
+        if lengths is None:
+            first = torch.full((B,), L + S - 1, device=z.device)
+            return torch.cat([z, after], 1), None, first
+        N = L + after.size(1)
+        index = lengths[:, None] + torch.arange(after.size(1), device=z.device)  # (B, S [+ R])
+        embeds = torch.cat([z, torch.zeros_like(after)], 1)
+        embeds = embeds.scatter(1, index[..., None].expand(-1, -1, z.size(-1)), after)
+        mask = torch.arange(N, device=z.device)[None] < (lengths + after.size(1))[:, None]
+        return embeds, mask.long(), lengths + S - 1
+
+    def student_hidden(
+        self, prompt: ChatPrompt, z: torch.Tensor, lengths: Optional[torch.Tensor] = None
+    ) -> torch.Tensor:
+        """Z (B, L, d_llm) -> the hidden state predicting the first response token (B, d_llm);
+        lengths as in student_inputs."""
+        embeds, mask, first = self.student_inputs(prompt, z, lengths)
+        hidden = self.hidden(prompt, embeds, mask)
+        return hidden[torch.arange(z.size(0), device=z.device), first]
 
     def student_response_hidden(
-        self, prompt: ChatPrompt, z: torch.Tensor, response: torch.Tensor
+        self,
+        prompt: ChatPrompt,
+        z: torch.Tensor,
+        response: torch.Tensor,
+        lengths: Optional[torch.Tensor] = None,
     ) -> torch.Tensor:
         """Teacher-forced on a response: Z (B, L, d_llm) and response ids (B, R), right-padded
         with any valid id, -> the hidden states (B, R, d_llm) that predict response tokens
         0..R-1 (the first is student_hidden's; a padded tail changes no earlier position)."""
-        S, R = len(prompt.suffix_ids), response.size(1)
-        ids = torch.tensor(prompt.suffix_ids, device=z.device).expand(z.size(0), -1)
-        tail = self.embed(torch.cat([ids, response[:, : R - 1]], 1)).to(z.dtype)  # (B, S+R-1, D)
-        hidden = self.hidden(prompt, torch.cat([z, tail], dim=1))  # (B, L+S+R-1, D)
-        return hidden[:, z.size(1) + S - 1 :]
+        R = response.size(1)
+        embeds, mask, first = self.student_inputs(prompt, z, lengths, response[:, : R - 1])
+        hidden = self.hidden(prompt, embeds, mask)  # (B, N, D)
+        index = first[:, None] + torch.arange(R, device=z.device)  # (B, R)
+        return hidden.gather(1, index[..., None].expand(-1, -1, hidden.size(-1)))
 
     def teacher_response_hidden(
         self,

@@ -43,12 +43,14 @@ from lad.model.losses import (
     ctc_embedding_pull,
     ctc_feasible,
     ctc_greedy,
+    ctc_greedy_keep,
     ctc_token_accuracy,
     ctc_token_logits,
     input_loss,
     input_token_ce,
     next_token_kl,
     output_loss,
+    pack_kept,
     query_ctc,
     query_token_accuracy,
 )
@@ -77,6 +79,10 @@ class LADConfig:
     # onto that token's embedding (the blank queries stay free), beyond the paper; needs
     # in_ctc_weight. The CTC alone only makes Z_j nearer its token than the other tokens.
     in_ctc_pull_weight: float = 0.0
+    # the LLM reads only the queries the greedy CTC reading keeps (not blank, not a repeat;
+    # CTC compression), in training and inference, beyond the paper; needs in_ctc_weight.
+    # Without it the blank queries sit between the spelled tokens and the LLM reads them too.
+    in_ctc_compress: bool = False
     # query i cross-attends only to the i-th of L equal windows of the audio (SALMONN's
     # window-level Q-Former on a fixed L), beyond the paper; pairs with in_ctc_weight
     query_windows: bool = False
@@ -124,6 +130,8 @@ class LADConfig:
             )
         if config.in_ctc_pull_weight > 0 and config.in_ctc_weight <= 0:
             raise ValueError("model_conf.in_ctc_pull_weight needs in_ctc_weight > 0 (its path)")
+        if config.in_ctc_compress and config.in_ctc_weight <= 0:
+            raise ValueError("model_conf.in_ctc_compress needs in_ctc_weight > 0 (its reading)")
         if config.proj_init not in ("embed", "torch"):
             raise ValueError(f"model_conf.proj_init must be embed or torch: {config.proj_init!r}")
         if config.frozen_dtype not in (None, "float32", "bfloat16", "float16"):
@@ -251,11 +259,22 @@ class LADModel(AbsESPnetModel):
         queries = self.query_bank(weights)  # (B, L, d_w)
         return self.qformer(queries, enc, enc_mask), logits
 
+    def llm_inputs(self, z: torch.Tensor) -> tuple[torch.Tensor, Optional[torch.Tensor]]:
+        """What the LLM reads of Z (B, L, d_llm): Z itself (lengths None), or with
+        in_ctc_compress the queries the greedy CTC reading keeps, packed to the front, and
+        their counts (B,) (lad.model.losses.pack_kept)."""
+        if not self.conf.in_ctc_compress:
+            return z, None
+        weight = self.llm.get_input_embeddings().weight
+        with torch.no_grad():
+            scores = ctc_token_logits(z.float(), weight.float(), self.ctc_blank.float())
+        return pack_kept(z, ctc_greedy_keep(scores)[1])
+
     def student_hidden(self, z: torch.Tensor, prompt: Optional[ChatPrompt] = None) -> torch.Tensor:
         """Final LLM hidden state predicting the first response token to speech. (B, d_llm)
         prompt: another template rendering (e.g. with an instruction); default the training one.
         """
-        return self.frozen_llm.student_hidden(prompt or self.prompt, z)
+        return self.frozen_llm.student_hidden(prompt or self.prompt, *self.llm_inputs(z))
 
     def teacher_hidden(
         self, text: torch.Tensor, text_lengths: torch.Tensor, prompt: Optional[ChatPrompt] = None
@@ -383,7 +402,10 @@ class LADModel(AbsESPnetModel):
         if use_response:  # teacher-forced on the response: its first position is h_s's
             assert response_lengths is not None
             response = response.clamp(min=0)  # padding (-1) -> a valid id, masked below
-            hs_seq = self.frozen_llm.student_response_hidden(self.prompt, z, response)
+            z_llm, z_lengths = self.llm_inputs(z)
+            hs_seq = self.frozen_llm.student_response_hidden(
+                self.prompt, z_llm, response, z_lengths
+            )
             with torch.no_grad():
                 ht_seq = self.frozen_llm.teacher_response_hidden(
                     self.prompt, text, text_lengths, response

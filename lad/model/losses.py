@@ -188,15 +188,32 @@ def ctc_embedding_pull(
     return _mean_over_tokens((z - target).norm(dim=-1), valid)
 
 
+def ctc_greedy_keep(logits: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    """Best path: the most likely id of every query (B, L) and which queries it keeps (B, L)
+    bool: not the blank (the last id), not a repeat of the query before (a repeat after a
+    blank is kept). (B, L, V + 1) -> (labels, keep)."""
+    labels = logits.argmax(-1)
+    repeat = torch.zeros_like(labels, dtype=torch.bool)
+    repeat[:, 1:] = labels[:, 1:] == labels[:, :-1]
+    return labels, (labels != logits.size(-1) - 1) & ~repeat
+
+
 def ctc_greedy(logits: torch.Tensor) -> list[list[int]]:
-    """Best path: the most likely id of every query, repeats merged, blanks (the last id)
-    dropped. (B, L, V + 1) -> one id list per utterance."""
-    blank = logits.size(-1) - 1
-    out = []
-    for row in logits.argmax(-1).tolist():
-        ids = [t for j, t in enumerate(row) if t != blank and (j == 0 or t != row[j - 1])]
-        out.append(ids)
-    return out
+    """The greedy CTC reading: the best path with repeats merged and blanks dropped.
+    (B, L, V + 1) -> one id list per utterance."""
+    labels, keep = ctc_greedy_keep(logits)
+    return [row[k].tolist() for row, k in zip(labels, keep, strict=True)]
+
+
+def pack_kept(z: torch.Tensor, keep: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    """The kept query outputs moved to the front in their order, zeros after (CTC
+    compression: what the LLM reads with ``in_ctc_compress``). z (B, L, D), keep (B, L) bool
+    -> (B, L, D) and the kept counts (B,). Gradients reach the kept outputs."""
+    order = torch.sort((~keep).to(torch.uint8), dim=1, stable=True).indices  # kept first
+    lengths = keep.sum(1)
+    packed = z.gather(1, order[..., None].expand(-1, -1, z.size(-1)))
+    real = torch.arange(z.size(1), device=z.device)[None] < lengths[:, None]
+    return packed * real[..., None].to(z.dtype), lengths
 
 
 def ctc_token_accuracy(

@@ -84,6 +84,31 @@ def test_untrained_student_fails_the_targets(fit_data, tmp_path, capsys):
     assert held["avg"]["n"] == 1
 
 
+def test_reading_check_of_the_fitted_utterances(fit_data, tmp_path, capsys):
+    """--reading_check answers the variants of the fitted queries; the transcript's own
+    embeddings must give back the text-only responses exactly (the harness's check), and a
+    model without the CTC is refused."""
+    argv = ["--config", str(fit_config(tmp_path)), "--data_dir", str(fit_data / "train")]
+    argv += ["--lang_list", str(fit_data / "lang_list"), "--per_lang", "2", "--updates", "0"]
+    argv += ["--max_new_tokens", "4", "--reading_check"]
+    with pytest.raises(SystemExit, match="no CTC"):
+        overfit_check.main(argv)
+    capsys.readouterr()
+    out = tmp_path / "out"
+    assert overfit_check.main([*argv, "--model_conf", "in_ctc_weight=1.0", "--out", str(out)]) == 0
+    result = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    check = result["reading_check"]
+    assert set(check) == {"z", "snap", "nz", "read", "text"}
+    assert check["text"]["chrf"] == {"de": 100.0, "en": 100.0, "zh": 100.0, "avg": 100.0}
+    assert check["text"]["first_word"]["avg"] == 100.0
+    records = [json.loads(line) for line in (out / "reading_check.jsonl").read_text().splitlines()]
+    assert len(records) == 6 and all(set(r) >= {"z", "nz", "read", "text"} for r in records)
+    responses = [json.loads(line) for line in (out / "responses.jsonl").read_text().splitlines()]
+    pairs = zip(records, responses, strict=True)
+    same = [r["text"].strip() == t["text_response"].strip() for r, t in pairs]
+    assert all(same), same  # the text-only responses, up to the decoder's stripping
+
+
 def test_subset_takes_the_first_utterances_of_each_language(fit_data):
     utts = overfit_check.select_subset(fit_data / "train", 2)
     assert len(utts) == 6 and [u[:2] for u in utts] == ["de", "de", "en", "en", "zh", "zh"]

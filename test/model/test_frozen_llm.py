@@ -153,3 +153,30 @@ def test_content_stage_skips_the_llm_and_then_distils(monkeypatch):
     model.num_updates.zero_()
     _, stats, _ = model(**batch)
     assert "l_out" in stats and "q2t_acc" in stats
+
+
+def test_student_passes_with_lengths_read_only_the_real_queries():
+    """With lengths (CTC compression) row b reads Z[b, :n_b] ; suffix [; response], right-
+    padded: the same hidden states as a pass over that row alone, whatever lies after n_b."""
+    model = build_model().eval()
+    D = model.llm.config.hidden_size
+    z = torch.randn(3, model.conf.num_queries, D)
+    lengths = torch.tensor([5, model.conf.num_queries, 0])
+    response = torch.randint(0, 250, (3, 4))
+    fl = model.frozen_llm
+    with torch.no_grad():
+        h = fl.student_hidden(model.prompt, z, lengths)
+        hs = fl.student_response_hidden(model.prompt, z, response, lengths)
+        junk = z.clone()
+        junk[0, 5:] = 100.0  # beyond a row's length: never read
+        assert torch.allclose(fl.student_hidden(model.prompt, junk, lengths), h, atol=1e-5)
+        assert torch.allclose(hs[:, 0], h, atol=1e-5)
+        for i, n in enumerate(lengths.tolist()):
+            alone = fl.student_hidden(model.prompt, z[i : i + 1, :n])[0]
+            assert torch.allclose(h[i], alone, atol=1e-5), (i, (h[i] - alone).abs().max())
+            row = fl.student_response_hidden(model.prompt, z[i : i + 1, :n], response[i : i + 1])
+            assert torch.allclose(hs[i], row[0], atol=1e-5)
+        full = torch.full((3,), model.conf.num_queries)  # every query real: as without lengths
+        assert torch.allclose(
+            fl.student_hidden(model.prompt, z, full), fl.student_hidden(model.prompt, z), atol=1e-5
+        )

@@ -235,6 +235,40 @@ def test_ctc_pull_option_adds_the_emitting_queries_distance_to_their_tokens():
         build_model(extra=["--model_conf", "in_ctc_pull_weight=1.0"])
 
 
+def test_ctc_compression_makes_a_spelled_transcript_the_teachers_input():
+    """With in_ctc_compress the LLM reads only the queries the CTC reading keeps: Z that
+    spells the transcript with token embeddings between blank queries gives the teacher's
+    own hidden state and response, in training's pass and in generation."""
+    from lad.inference import SpeechLLM
+
+    extra = ["--model_conf", "in_ctc_weight=1.0", "--model_conf", "in_ctc_compress=true"]
+    model = build_model(extra=extra).eval()
+    speech_llm = SpeechLLM(model, max_new_tokens=6)
+    texts = ["hello", "ok", "a b c"]  # up to L / 2 byte tokens
+    token_lists = speech_llm.text.token_lists(texts)
+    emb = model.llm.get_input_embeddings().weight.detach()
+    L = model.conf.num_queries
+    z = model.ctc_blank.detach().expand(len(texts), L, -1).clone()
+    for b, ids in enumerate(token_lists):
+        for i, t in enumerate(ids):
+            z[b, 2 * i + 1] = emb[t]  # blank, token, blank, token, ...
+    z_llm, lengths = model.llm_inputs(z)
+    assert lengths.tolist() == [len(t) for t in token_lists]
+    text = torch.zeros(len(texts), max(lengths), dtype=torch.long)
+    for b, ids in enumerate(token_lists):
+        text[b, : len(ids)] = torch.tensor(ids)
+        assert torch.equal(z_llm[b, : len(ids)], emb[ids])
+    with torch.no_grad():
+        h_s, h_t = model.student_hidden(z), model.teacher_hidden(text, lengths)
+    assert torch.allclose(h_s, h_t, atol=1e-5)
+    assert speech_llm.generate(z) == speech_llm.text.respond(texts)
+    batch = fake_batch(model)
+    model.train()(**batch)[0].backward()  # the kept queries' gradient reaches the Q-Former
+    assert any(p.grad is not None and p.grad.abs().sum() > 0 for p in model.qformer.parameters())
+    with pytest.raises(ValueError, match="in_ctc_compress needs in_ctc_weight"):
+        build_model(extra=["--model_conf", "in_ctc_compress=true"])
+
+
 def test_query_reading_is_the_nearest_token_of_each_aligned_query():
     model = build_model().eval()
     batch = fake_batch(model)

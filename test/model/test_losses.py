@@ -8,11 +8,13 @@ from lad.model.losses import (
     ctc_embedding_pull,
     ctc_feasible,
     ctc_greedy,
+    ctc_greedy_keep,
     ctc_token_accuracy,
     ctc_token_logits,
     input_loss,
     next_token_kl,
     output_loss,
+    pack_kept,
     query_ctc,
 )
 
@@ -202,3 +204,23 @@ def test_ctc_embedding_pull_is_the_distance_of_the_emitting_queries_only():
     pull.sum().backward()
     assert z.grad[0, 2:].abs().sum() == 0 and z.grad[1].abs().sum() == 0  # blanks stay free
     assert torch.allclose(z.grad[0, 1], torch.tensor([0.3, 0.4]))  # d/dz of |z - e| / 2
+
+
+def test_ctc_compression_keeps_the_first_query_of_each_token_in_order():
+    # V = 3 tokens + blank (id 3). Best paths 1 1 _ 1 2 2 -> keep 0, 3, 4 (a repeat after a
+    # blank is a new token); _ _ _ _ _ _ -> none.
+    logits = torch.full((2, 6, 4), -1.0)
+    for j, v in enumerate([1, 1, 3, 1, 2, 2]):
+        logits[0, j, v] = 1.0
+    logits[1, :, 3] = 1.0
+    labels, keep = ctc_greedy_keep(logits)
+    assert labels[0].tolist() == [1, 1, 3, 1, 2, 2]
+    assert keep.tolist() == [[True, False, False, True, True, False], [False] * 6]
+    assert ctc_greedy(logits) == [[1, 1, 2], []]
+    z = torch.arange(2 * 6 * 2, dtype=torch.float).view(2, 6, 2).requires_grad_(True)
+    packed, lengths = pack_kept(z, keep)
+    assert lengths.tolist() == [3, 0]
+    assert packed[0, :3].tolist() == [z[0, 0].tolist(), z[0, 3].tolist(), z[0, 4].tolist()]
+    assert packed[0, 3:].abs().sum() == 0 and packed[1].abs().sum() == 0
+    packed.sum().backward()
+    assert z.grad[0].sum(-1).tolist() == [2.0, 0.0, 0.0, 2.0, 2.0, 0.0]  # the kept only
