@@ -40,23 +40,21 @@ VARIANTS = ("z", "snap", "nz", "read", "text")
 
 def ctc_variants(model, prompt, z: torch.Tensor, text_ids: list[list[int]]) -> dict:
     """The prompt's input embeddings of each variant: {variant: [(N_i, D) per utterance]}."""
-    from lad.model.losses import ctc_token_logits
+    from lad.model.losses import ctc_greedy_keep, ctc_token_logits
 
     embed = model.llm.get_input_embeddings()
     weight, blank = embed.weight.float(), model.ctc_blank.float()
-    labels = ctc_token_logits(z.float(), weight, blank, model.conf.in_ctc_temperature).argmax(-1)
+    labels, keeps = ctc_greedy_keep(ctc_token_logits(z.float(), weight, blank))
     table = torch.cat([weight, blank[None]]).to(z.dtype)  # (V + 1, D): the blank is id V
     z_llm, z_lengths = model.llm_inputs(z)
     n_z = [z.size(1)] * z.size(0) if z_lengths is None else z_lengths.tolist()
     out: dict[str, list[torch.Tensor]] = defaultdict(list)
-    for i, row in enumerate(labels.tolist()):
-        keep = [j for j, t in enumerate(row) if t != len(weight) and (j == 0 or t != row[j - 1])]
-        reading = [row[j] for j in keep]
+    for i, keep in enumerate(keeps):
         inputs = dict(
             z=z_llm[i, : n_z[i]],
             snap=table[labels[i]],
-            nz=z[i, keep] if keep else z[i, :0],
-            read=embed(torch.tensor(reading, dtype=torch.long, device=z.device)).to(z.dtype),
+            nz=z[i, keep],
+            read=embed(labels[i, keep]).to(z.dtype),
             text=embed(torch.tensor(text_ids[i], dtype=torch.long, device=z.device)).to(z.dtype),
         )
         for name, x in inputs.items():

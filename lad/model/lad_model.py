@@ -259,16 +259,20 @@ class LADModel(AbsESPnetModel):
         queries = self.query_bank(weights)  # (B, L, d_w)
         return self.qformer(queries, enc, enc_mask), logits
 
-    def llm_inputs(self, z: torch.Tensor) -> tuple[torch.Tensor, Optional[torch.Tensor]]:
+    def llm_inputs(
+        self, z: torch.Tensor, scores: Optional[torch.Tensor] = None
+    ) -> tuple[torch.Tensor, Optional[torch.Tensor]]:
         """What the LLM reads of Z (B, L, d_llm): Z itself (lengths None), or with
         in_ctc_compress the queries the greedy CTC reading keeps, packed to the front, and
-        their counts (B,) (lad.model.losses.pack_kept)."""
+        their counts (B,) (lad.model.losses.pack_kept). scores: Z's CTC logits where the
+        caller has them (the training step's), else computed here."""
         if not self.conf.in_ctc_compress:
             return z, None
-        weight = self.llm.get_input_embeddings().weight
-        with torch.no_grad():
-            scores = ctc_token_logits(z.float(), weight.float(), self.ctc_blank.float())
-        return pack_kept(z, ctc_greedy_keep(scores)[1])
+        if scores is None:
+            weight = self.llm.get_input_embeddings().weight
+            with torch.no_grad():
+                scores = ctc_token_logits(z.float(), weight.float(), self.ctc_blank.float())
+        return pack_kept(z, ctc_greedy_keep(scores.detach())[1])
 
     def student_hidden(self, z: torch.Tensor, prompt: Optional[ChatPrompt] = None) -> torch.Tensor:
         """Final LLM hidden state predicting the first response token to speech. (B, d_llm)
@@ -357,6 +361,7 @@ class LADModel(AbsESPnetModel):
         lang = lang.view(B).long()
         text = text.clamp(min=0)  # padding (-1) -> a valid id; lengths mask it out
         c = self.conf
+        scores = None  # Z's CTC logits, with in_ctc_weight
 
         enc, enc_mask = self.encode(speech, speech_lengths)
         p_tf = self.teacher_forcing_prob()  # one read of the update counter per step
@@ -398,11 +403,11 @@ class LADModel(AbsESPnetModel):
             stats["loss"] = loss.detach()
             return force_gatherable((loss, stats, B), loss.device)
 
+        z_llm, z_lengths = self.llm_inputs(z, scores)  # what the LLM reads
         use_response = c.response_kl_weight > 0 and response is not None
         if use_response:  # teacher-forced on the response: its first position is h_s's
             assert response_lengths is not None
             response = response.clamp(min=0)  # padding (-1) -> a valid id, masked below
-            z_llm, z_lengths = self.llm_inputs(z)
             hs_seq = self.frozen_llm.student_response_hidden(
                 self.prompt, z_llm, response, z_lengths
             )
@@ -412,7 +417,7 @@ class LADModel(AbsESPnetModel):
                 )  # (B, R, d_llm)
             h_s, h_t = hs_seq[:, 0], ht_seq[:, 0]
         else:
-            h_s = self.student_hidden(z)
+            h_s = self.frozen_llm.student_hidden(self.prompt, z_llm, z_lengths)
             with torch.no_grad():
                 if teacher is None:
                     h_t = self.teacher_hidden(text, text_lengths)
