@@ -13,7 +13,10 @@ training paths on the same batches instead:
     cached  stage-4 encoder states, the stage-5 teacher cache and the prompt-prefix cache
 (the last line is JSON: {"s_per_step": {...}, "speedup": {...}, ...}); --profile adds
 torch.profiler's table of the cached step. Synthetic noise input and random transcripts
-of a typical length; numbers are for sizing recipes.
+of a typical length; numbers are for sizing recipes. Steps are timed after the content
+stage (model_conf.content_updates), with the LLM passes. --response_tokens R (with a config
+whose response_kl_weight > 0) adds random R-token responses: the response KL's passes, and
+on the cached path the stage-5 states along the response (no teacher pass).
 """
 
 from __future__ import annotations
@@ -38,6 +41,9 @@ def get_parser() -> argparse.ArgumentParser:
     parser.add_argument("--seconds", type=float, default=3.0, help="utterance length")
     parser.add_argument("--text_tokens", type=int, default=16, help="transcript length")
     parser.add_argument("--steps", type=int, default=3, help="timed steps (after one warm-up)")
+    parser.add_argument(
+        "--response_tokens", type=int, default=0, help="response length (response KL); 0: none"
+    )
     parser.add_argument("--langs", default="en de es vi zh id")
     parser.add_argument("--device", default="cpu", help="cpu or cuda")
     parser.add_argument("--amp", choices=("none", "bf16"), default="none", help="autocast")
@@ -84,6 +90,7 @@ def print_times(args, model, device, what: str, times: dict, peaks: dict, B: int
     DiVA's or the waveform's) and peak GPU memory per path."""
     print(
         f"{args.config}: batch {B} x {args.seconds:g} s, {args.text_tokens} text tokens, "
+        f"{args.response_tokens} response tokens, "
         f"L={model.conf.num_queries}, {what}, {args.device} ({gpu_name(device)}), "
         f"amp {args.amp}, {torch.get_num_threads()} threads"
     )
@@ -100,7 +107,12 @@ def compare(args, model, optim, batch, speech, lengths, autocast, device) -> Non
     padded[:, : speech.size(1)] = speech
     with torch.no_grad(), autocast:
         enc, mask = model.encoder(speech, lengths)  # stage 4
-        h_t = model.teacher_hidden(batch["text"], batch["text_lengths"])  # stage 5
+        if "response" in batch:  # stage 5 with responses: the states along them
+            h_t = model.frozen_llm.teacher_response_hidden(
+                model.prompt, batch["text"], batch["text_lengths"], batch["response"]
+            )
+        else:
+            h_t = model.teacher_hidden(batch["text"], batch["text_lengths"])  # stage 5
     states = dict(speech=enc, speech_lengths=mask.sum(1))
     paths = {
         "diva": (
@@ -162,6 +174,7 @@ def main(argv: Optional[list[str]] = None) -> None:
         model = LADTask.build_model(task_args).to(device).train()
     build_s = time.perf_counter() - start
     model.total_updates = 1000
+    model.num_updates += model.conf.content_updates  # time distillation steps, not content
     optim = torch.optim.AdamW(model.trainable_parameters(), lr=1e-5)
     B, S = args.batch_size, int(args.seconds * 16000)
     g = torch.Generator().manual_seed(0)
@@ -175,6 +188,12 @@ def main(argv: Optional[list[str]] = None) -> None:
         text_lengths=torch.full((B,), args.text_tokens, device=device),
         lang=(torch.arange(B, device=device) % len(model.langs))[:, None],
     )
+    if args.response_tokens:
+        if model.conf.response_kl_weight <= 0:
+            raise ValueError(f"--response_tokens: {args.config} has no response_kl_weight > 0")
+        R = args.response_tokens
+        batch["response"] = torch.randint(0, 200, (B, R), generator=g).to(device)
+        batch["response_lengths"] = torch.full((B,), R, device=device)
     inputs = {
         "waveform": dict(speech=speech, speech_lengths=lengths),
         "encoder states": dict(speech=enc, speech_lengths=mask.sum(1)),

@@ -21,7 +21,11 @@ transcripts' checksum); training refuses a cache that does not match (LADTask).
 With model_conf.response_kl_weight > 0 the cache also holds the text-only LLM's greedy
 response to each transcript, model_conf.response_tokens long at most, as token ids
 (`<out>/response`, a Kaldi text file read as `<out>/response,response,text_int`): the
-continuation that the response KL teaches the student to produce.
+continuation that the response KL teaches the student to produce. The teacher states are
+then the whole teacher-forced response, a (R, d_llm) matrix per utterance (R: the length of
+its response; row 0 is the h_t above), so training runs no teacher pass at all: the
+response KL's targets come from them through the LM head (fingerprint teacher_states:
+response).
 """
 
 from __future__ import annotations
@@ -104,6 +108,10 @@ def main(argv: Optional[list[str]] = None) -> None:
     order = sorted(texts, key=lambda u: -len(texts[u]))
     args.out.mkdir(parents=True, exist_ok=True)
     ark, scp = args.out / "teacher.ark", args.out / SCP
+    # With responses: they come first, the states are taken along them.
+    responses = {}
+    if n_response:
+        responses = write_responses(llm, tokenizer, texts, order, n_response, args)
     line = Progress(f"teacher {args.out.name}", len(order), unit="utterances")
     with kaldiio.WriteHelper(f"ark,scp:{ark}.tmp,{scp}.tmp") as writer:
         for i in range(0, len(order), args.batch_size):
@@ -113,11 +121,22 @@ def main(argv: Optional[list[str]] = None) -> None:
             if empty:
                 raise ValueError(f"{text_file}: empty transcript for {empty[:3]}")
             text, _ = pad_rows(ids, 0, left=False)
-            lengths = torch.tensor([len(t) for t in ids])
+            lengths = torch.tensor([len(t) for t in ids]).to(args.device)
+            text = text.to(args.device)
             with torch.no_grad():
-                h = frozen_llm.teacher_hidden(prompt, text.to(args.device), lengths.to(args.device))
-            for utt, vec in zip(utts, h.float().cpu().numpy(), strict=True):
-                writer(utt, vec)  # (d_llm,) float32
+                if responses:
+                    rows = [responses[u] for u in utts]
+                    tail, _ = pad_rows(rows, 0, left=False)
+                    h = frozen_llm.teacher_response_hidden(
+                        prompt, text, lengths, tail.to(args.device)
+                    )  # (B, R, d_llm)
+                    h = h.float().cpu().numpy()
+                    states = [m[: len(r)] for m, r in zip(h, rows, strict=True)]
+                else:
+                    h = frozen_llm.teacher_hidden(prompt, text, lengths)  # (B, d_llm)
+                    states = list(h.float().cpu().numpy())
+            for utt, state in zip(utts, states, strict=True):
+                writer(utt, state)  # (d_llm,) or (R, d_llm) float32
             line.update(len(utts))
     line.close()
     # The scp names the .tmp ark; point it at the final name, list it in the order of the
@@ -127,16 +146,16 @@ def main(argv: Optional[list[str]] = None) -> None:
     write_kaldi_file(scp.with_name(scp.name + ".tmp"), rows)
     os.replace(f"{ark}.tmp", ark)
     os.replace(f"{scp}.tmp", scp)
-    if n_response:
-        write_responses(llm, tokenizer, texts, order, n_response, args)
     write_json(args.out / FINGERPRINT, fingerprint)
     mark_done(marker, stamp)
     logging.info(f"{args.out}: {len(order)} teacher states in {time.perf_counter() - start:.0f} s")
 
 
-def write_responses(llm, tokenizer, texts: dict[str, str], order: list[str], n: int, args) -> None:
+def write_responses(
+    llm, tokenizer, texts: dict[str, str], order: list[str], n: int, args
+) -> dict[str, list[int]]:
     """<out>/response: each transcript's greedy response ids (up to its end-of-turn token,
-    at most n), in the order of the text file."""
+    at most n), in the order of the text file. Returns them by utterance."""
     from lad.inference import TextLLM
 
     text_llm = TextLLM(llm, tokenizer, None, n)
@@ -148,6 +167,7 @@ def write_responses(llm, tokenizer, texts: dict[str, str], order: list[str], n: 
     rows = [(u, " ".join(map(str, responses[u]))) for u in texts]
     write_kaldi_file(out.with_name(out.name + ".tmp"), rows)
     os.replace(out.with_name(out.name + ".tmp"), out)
+    return responses
 
 
 if __name__ == "__main__":

@@ -355,7 +355,9 @@ class LADModel(AbsESPnetModel):
     ) -> tuple[torch.Tensor, dict[str, Optional[torch.Tensor]], torch.Tensor]:
         """teacher: the stage-5 cache of h_t (B, d_llm), when the data has one; otherwise
         the frozen LLM computes it here from the transcript. response (B, R), right-padded
-        with -1: the text-only LLM's greedy response ids (stage 5), for response_kl_weight."""
+        with -1: the text-only LLM's greedy response ids (stage 5), for response_kl_weight;
+        the cache then holds the teacher's states along the response (B, R, d_llm), zero-
+        padded, and no teacher pass runs here."""
         B = speech.size(0)
         assert speech_lengths.shape == (B,), speech_lengths.shape
         lang = lang.view(B).long()
@@ -411,10 +413,14 @@ class LADModel(AbsESPnetModel):
             hs_seq = self.frozen_llm.student_response_hidden(
                 self.prompt, z_llm, response, z_lengths
             )
-            with torch.no_grad():
-                ht_seq = self.frozen_llm.teacher_response_hidden(
-                    self.prompt, text, text_lengths, response
-                )  # (B, R, d_llm)
+            if teacher is None:
+                with torch.no_grad():
+                    ht_seq = self.frozen_llm.teacher_response_hidden(
+                        self.prompt, text, text_lengths, response
+                    )  # (B, R, d_llm)
+            else:  # the stage-5 states along the same responses
+                assert teacher.shape == hs_seq.shape, (teacher.shape, hs_seq.shape)
+                ht_seq = teacher.to(hs_seq.dtype)
             h_s, h_t = hs_seq[:, 0], ht_seq[:, 0]
         else:
             h_s = self.frozen_llm.student_hidden(self.prompt, z_llm, z_lengths)
@@ -422,6 +428,8 @@ class LADModel(AbsESPnetModel):
                 if teacher is None:
                     h_t = self.teacher_hidden(text, text_lengths)
                 else:
+                    if teacher.dim() == 3:  # a response cache read without the responses
+                        teacher = teacher[:, 0]
                     assert teacher.shape == h_s.shape, (teacher.shape, h_s.shape)
                     h_t = teacher.to(h_s.dtype)
         l_out = output_loss(h_s.float(), h_t.float()).mean()

@@ -3,7 +3,10 @@ cache matches the training run that reads it.
 
     <dumpdir>/teacher/<key>/<set>/   <key>: cache_key(), so systems with the same LLM,
                                      template and dtype (ML-DiVA, LAD) share one cache
-    <dir>/teacher.scp, teacher.ark   h_t per utterance, float32 (d_llm,), kaldiio
+    <dir>/teacher.scp, teacher.ark   h_t per utterance, float32 (d_llm,), kaldiio; with
+                                     responses, the teacher-forced response's states
+                                     (R, d_llm), row 0 h_t
+    <dir>/response                   the responses' ids (response_kl_weight > 0)
     <dir>/fingerprint.json           what h_t depends on (below)
     <dir>/.done                      the same fingerprint, written last
 
@@ -28,6 +31,7 @@ SCP = "teacher.scp"
 RESPONSE = "response"  # the text-only LLM's greedy response ids (response_kl_weight > 0)
 RESPONSE_DATA_NAME = "response"  # <dir>/response,response,text_int
 FINGERPRINT = "fingerprint.json"
+RESPONSE_STATES = "response"  # teacher.ark holds (R, d_llm) per utterance: the response's
 DATA_NAME = "teacher"  # the ESPnet data name: <dir>/teacher.scp,teacher,kaldi_ark
 
 
@@ -43,14 +47,18 @@ def cache_fingerprint(
     response_tokens: int = 0,
 ) -> dict[str, Any]:
     """What a teacher cache depends on, as a JSON-able dict. response_tokens: the length of
-    the stored responses (0: none stored)."""
-    return dict(
+    the stored responses (0: none stored); with them, teacher_states records that the states
+    are the responses' (a cache of first-position states only, made before, is refused)."""
+    fingerprint = dict(
         llm=llm_spec,
         prompt=prompt_text,
         frozen_dtype=frozen_dtype or "float32",
         text_sha256=hashlib.sha256(Path(text_file).read_bytes()).hexdigest(),
         response_tokens=response_tokens,
     )
+    if response_tokens:
+        fingerprint["teacher_states"] = RESPONSE_STATES
+    return fingerprint
 
 
 def cache_key(

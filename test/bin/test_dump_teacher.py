@@ -122,7 +122,21 @@ def test_responses_stored_when_the_config_trains_on_them(tmp_path):
         ids = text_llm.response_ids([text])
         n = int(response_lengths(ids, model.tokenizer.eos_token_id)[0])
         assert [int(t) for t in rows[utt].split()] == ids[0, :n].tolist(), utt
-    assert json.loads((out / "fingerprint.json").read_text())["response_tokens"] == 5
+    fingerprint = json.loads((out / "fingerprint.json").read_text())
+    assert fingerprint["response_tokens"] == 5 and fingerprint["teacher_states"] == "response"
+    # the states: the teacher's along each response, one row per response token, row 0 h_t
+    stored = dict(kaldiio.load_scp(str(out / "teacher.scp")))
+    for utt, text in TEXTS.items():
+        ids = model.tokenizer(text, add_special_tokens=False).input_ids
+        response = torch.tensor([[int(t) for t in rows[utt].split()]])
+        with torch.no_grad():
+            states = model.frozen_llm.teacher_response_hidden(
+                model.prompt, torch.tensor([ids]), torch.tensor([len(ids)]), response
+            )[0]
+            h_t = model.teacher_hidden(torch.tensor([ids]), torch.tensor([len(ids)]))[0]
+        assert stored[utt].shape == (response.size(1), h_t.size(0)), utt
+        assert torch.allclose(torch.from_numpy(stored[utt]), states, atol=1e-5), utt
+        assert torch.allclose(torch.from_numpy(stored[utt][0]), h_t, atol=1e-5), utt
     # another cache key: systems without responses keep theirs
     assert dump_teacher_key(TINY_CONF / "lad_hard.yaml") != dump_teacher_key(config)
     entries = [
@@ -134,6 +148,11 @@ def test_responses_stored_when_the_config_trains_on_them(tmp_path):
         check_data_caches(entries, spec, model.prompt.text, None, 5)
     entries.append((str(out / "response"), "response", "text_int"))
     assert check_data_caches(entries, spec, model.prompt.text, None, 5) == 1
+    # a cache made before the states followed the responses is refused, by name
+    del fingerprint["teacher_states"]
+    (out / "fingerprint.json").write_text(json.dumps(fingerprint))
+    with pytest.raises(ValueError, match="stale or for another run.*teacher_states"):
+        check_data_caches(entries, spec, model.prompt.text, None, 5)
 
 
 def dump_teacher_key(config) -> str:

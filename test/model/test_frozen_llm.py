@@ -131,6 +131,35 @@ def test_response_kl_is_the_mean_over_each_responses_continuation():
     assert response_lengths(ids, 2).tolist() == [3, 4, 1]
 
 
+def test_response_state_cache_gives_the_same_losses_and_skips_the_teacher(monkeypatch):
+    """Stage 5's states along the responses (B, R, d), zero-padded past each response's
+    length as the collate pads them: the same L_OUT and response KL as the teacher pass
+    in the step, which does not run."""
+    model = build_model(extra=["--model_conf", "response_kl_weight=1.0"]).eval()
+    batch = fake_batch(model)
+    response = torch.randint(3, 250, (3, 6))
+    response[1, 3:] = -1
+    lengths = torch.tensor([6, 3, 6])
+    batch.update(response=response, response_lengths=lengths)
+    with torch.no_grad():
+        text = batch["text"].clamp(min=0)
+        states = model.frozen_llm.teacher_response_hidden(
+            model.prompt, text, batch["text_lengths"], response.clamp(min=0)
+        )
+        _, stats, _ = model(**batch)
+    states[1, 3:] = 0.0  # the collate's padding: rows past a response are not kept
+
+    def no_teacher_pass(*args, **kwargs):
+        raise AssertionError("the teacher pass ran although the cache was given")
+
+    monkeypatch.setattr(model.frozen_llm, "teacher_response_hidden", no_teacher_pass)
+    with torch.no_grad():
+        _, cached, _ = model(**batch, teacher=states, teacher_lengths=lengths)
+    for key in ("l_out", "response_kl", "loss"):
+        assert torch.allclose(stats[key], cached[key], atol=1e-5), key
+    assert cached["response_kl"] > 0
+
+
 def test_content_stage_skips_the_llm_and_then_distils(monkeypatch):
     """model_conf.content_updates: before it, the content losses only and no LLM pass;
     after it, L_OUT joins (the update counter decides)."""
