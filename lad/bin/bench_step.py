@@ -11,6 +11,8 @@ training paths on the same batches instead:
             full prompt every pass (DiVA's path)
     stage4  stage-4 encoder states, the teacher pass every step, the full prompt
     cached  stage-4 encoder states, the stage-5 teacher cache and the prompt-prefix cache
+(with --response_tokens a fourth before it, response_pass: the prefix cache, but the
+teacher's pass along the response in the step, as with a cache of h_t alone)
 (the last line is JSON: {"s_per_step": {...}, "speedup": {...}, ...}); --profile adds
 torch.profiler's table of the cached step. Synthetic noise input and random transcripts
 of a typical length; numbers are for sizing recipes. Steps are timed after the content
@@ -122,6 +124,9 @@ def compare(args, model, optim, batch, speech, lengths, autocast, device) -> Non
         "stage4": (False, dict(batch, **states)),
         "cached": (True, dict(batch, **states, teacher=h_t.float())),
     }
+    if "response" in batch:  # a cache of h_t alone: the response's teacher pass in the step
+        paths = dict(paths, response_pass=(True, dict(batch, **states)))
+        paths["cached"] = paths.pop("cached")  # last, as before
     times, peaks = {}, {}
     for name, (prefix_cache, inputs) in paths.items():
         model.frozen_llm.prefix_cache = prefix_cache
@@ -133,6 +138,8 @@ def compare(args, model, optim, batch, speech, lengths, autocast, device) -> Non
         "cached_vs_stage4": times["stage4"] / times["cached"],
         "cached_vs_diva": times["diva"] / times["cached"],
     }
+    if "response_pass" in times:
+        speedup["cached_vs_response_pass"] = times["response_pass"] / times["cached"]
     if args.profile:
         from torch.profiler import ProfilerActivity, profile
 
