@@ -235,6 +235,26 @@ def test_ctc_pull_option_adds_the_emitting_queries_distance_to_their_tokens():
         build_model(extra=["--model_conf", "in_ctc_pull_weight=1.0"])
 
 
+def test_content_pull_weight_applies_in_the_content_stage_only():
+    """content_pull_weight: the pull's weight while num_updates < content_updates (training
+    only); in_ctc_pull_weight after it and in validation."""
+    extra = ["--model_conf", "in_ctc_weight=0.5", "--model_conf", "in_ctc_pull_weight=3.0"]
+    extra += ["--model_conf", "content_pull_weight=0.25", "--model_conf", "content_updates=1"]
+    model = build_model(extra=extra).train()
+    model.total_updates = 10
+    batch = fake_batch(model)
+    torch.manual_seed(0)
+    loss, stats, _ = model(**batch)  # content stage: the content losses and LID only
+    terms = stats["l_in"] + 0.5 * stats["l_in_ctc"] + stats["l_lid"]
+    assert torch.allclose(loss.detach(), terms + 0.25 * stats["l_in_pull"], atol=1e-5)
+    model.count_update()
+    loss, stats, _ = model(**batch)  # distillation: the full weight
+    terms = stats["l_out"] + stats["l_in"] + stats["l_lid"] + 0.5 * stats["l_in_ctc"]
+    assert torch.allclose(loss.detach(), terms + 3.0 * stats["l_in_pull"], atol=1e-5)
+    with pytest.raises(ValueError, match="in_ctc_pull_weight needs in_ctc_weight"):
+        build_model(extra=["--model_conf", "content_pull_weight=1.0"])
+
+
 def test_ctc_compression_makes_a_spelled_transcript_the_teachers_input():
     """With in_ctc_compress the LLM reads only the queries the CTC reading keeps: Z that
     spells the transcript with token embeddings between blank queries gives the teacher's
