@@ -87,6 +87,11 @@ class LADConfig:
     # CTC compression), in training and inference, beyond the paper; needs in_ctc_weight.
     # Without it the blank queries sit between the spelled tokens and the LLM reads them too.
     in_ctc_compress: bool = False
+    # with in_ctc_compress, each kept query is read as its CTC posterior's mixture of token
+    # embeddings (softmax over the vocabulary, the blank left out, at in_ctc_temperature):
+    # Z read as the text it spells, differentiably, beyond the paper. A stronger L2 pull
+    # onto the tokens broke the reading of unseen speech (README)
+    in_ctc_mixture: bool = False
     # query i cross-attends only to the i-th of L equal windows of the audio (SALMONN's
     # window-level Q-Former on a fixed L), beyond the paper; pairs with in_ctc_weight
     query_windows: bool = False
@@ -138,6 +143,8 @@ class LADConfig:
             raise ValueError("model_conf.in_ctc_pull_weight needs in_ctc_weight > 0 (its path)")
         if config.in_ctc_compress and config.in_ctc_weight <= 0:
             raise ValueError("model_conf.in_ctc_compress needs in_ctc_weight > 0 (its reading)")
+        if config.in_ctc_mixture and not config.in_ctc_compress:
+            raise ValueError("model_conf.in_ctc_mixture needs in_ctc_compress (no blank queries)")
         if config.proj_init not in ("embed", "torch"):
             raise ValueError(f"model_conf.proj_init must be embed or torch: {config.proj_init!r}")
         if config.frozen_dtype not in (None, "float32", "bfloat16", "float16"):
@@ -270,15 +277,22 @@ class LADModel(AbsESPnetModel):
     ) -> tuple[torch.Tensor, Optional[torch.Tensor]]:
         """What the LLM reads of Z (B, L, d_llm): Z itself (lengths None), or with
         in_ctc_compress the queries the greedy CTC reading keeps, packed to the front, and
-        their counts (B,) (lad.model.losses.pack_kept). scores: Z's CTC logits where the
-        caller has them (the training step's), else computed here."""
-        if not self.conf.in_ctc_compress:
+        their counts (B,) (lad.model.losses.pack_kept); with in_ctc_mixture each kept query
+        as its CTC posterior's mixture of token embeddings. scores: Z's CTC logits where the
+        caller has them (the training step's, with their gradient), else computed here."""
+        c = self.conf
+        if not c.in_ctc_compress:
             return z, None
+        weight = self.llm.get_input_embeddings().weight
         if scores is None:
-            weight = self.llm.get_input_embeddings().weight
-            with torch.no_grad():
-                scores = ctc_token_logits(z.float(), weight.float(), self.ctc_blank.float())
-        return pack_kept(z, ctc_greedy_keep(scores.detach())[1])
+            with torch.set_grad_enabled(torch.is_grad_enabled() and c.in_ctc_mixture):
+                scores = ctc_token_logits(
+                    z.float(), weight.float(), self.ctc_blank.float(), c.in_ctc_temperature
+                )
+        keep = ctc_greedy_keep(scores.detach())[1]
+        if c.in_ctc_mixture:  # (B, L, V) posteriors over the tokens, blank left out
+            z = (scores[..., :-1].float().softmax(-1) @ weight.float()).to(z.dtype)
+        return pack_kept(z, keep)
 
     def student_hidden(self, z: torch.Tensor, prompt: Optional[ChatPrompt] = None) -> torch.Tensor:
         """Final LLM hidden state predicting the first response token to speech. (B, d_llm)

@@ -4,6 +4,7 @@ import pytest
 import torch
 
 from lad.model.lad_model import LADConfig
+from lad.model.losses import ctc_greedy_keep, ctc_token_logits
 from lad.tasks.lad import LADTask
 from test.conftest import build_model, fake_batch
 
@@ -287,6 +288,38 @@ def test_ctc_compression_makes_a_spelled_transcript_the_teachers_input():
     assert any(p.grad is not None and p.grad.abs().sum() > 0 for p in model.qformer.parameters())
     with pytest.raises(ValueError, match="in_ctc_compress needs in_ctc_weight"):
         build_model(extra=["--model_conf", "in_ctc_compress=true"])
+
+
+def test_ctc_mixture_reads_each_kept_query_as_its_posteriors_embedding_mixture():
+    """in_ctc_mixture: the LLM reads softmax(CTC logits over the tokens) @ E for each kept
+    query; a query on its token's embedding at a low temperature is read as that token."""
+    extra = ["--model_conf", "in_ctc_weight=1.0", "--model_conf", "in_ctc_compress=true"]
+    extra += ["--model_conf", "in_ctc_mixture=true", "--model_conf", "in_ctc_temperature=0.5"]
+    model = build_model(extra=extra).eval()
+    emb = model.llm.get_input_embeddings().weight.detach()
+    L, D = model.conf.num_queries, emb.size(1)
+    z = model.ctc_blank.detach().expand(2, L, -1).clone()
+    z[0, 1], z[0, 3], z[1, 0] = emb[5], emb[9], 0.05 * torch.randn(D)
+    scores = ctc_token_logits(z, emb, model.ctc_blank.detach(), 0.5)
+    _, keep = ctc_greedy_keep(scores)
+    mixture = scores[..., :-1].softmax(-1) @ emb  # (2, L, D)
+    z_llm, lengths = model.llm_inputs(z)
+    assert lengths.tolist() == keep.sum(1).tolist()
+    for b in range(2):
+        kept = mixture[b, keep[b]]
+        assert torch.allclose(z_llm[b, : lengths[b]], kept, atol=1e-5)
+        assert not torch.allclose(kept, z[b, keep[b]], atol=1e-3)  # not Z itself
+    model.conf.in_ctc_temperature = 1e-4  # one-hot posteriors: the tokens' embeddings
+    z_llm, _ = model.llm_inputs(z)
+    assert torch.allclose(z_llm[0, :2], emb[[5, 9]], atol=1e-4)
+    model.conf.in_ctc_temperature = 0.5
+    batch = fake_batch(model)
+    model.train()(**batch)[0].backward()  # through the posteriors to the Q-Former
+    assert any(p.grad is not None and p.grad.abs().sum() > 0 for p in model.qformer.parameters())
+    with pytest.raises(ValueError, match="in_ctc_mixture needs in_ctc_compress"):
+        build_model(
+            extra=["--model_conf", "in_ctc_weight=1.0", "--model_conf", "in_ctc_mixture=true"]
+        )
 
 
 def test_query_reading_is_the_nearest_token_of_each_aligned_query():
