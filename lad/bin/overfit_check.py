@@ -180,6 +180,13 @@ def train(model, data: dict[str, Any], config: dict[str, Any], args) -> list[dic
             teacher = model.teacher_hidden(data["text"].clamp(min=0), data["text_lengths"])
         if model.conf.response_kl_weight > 0:  # the text-only LLM's responses, once
             extra = text_responses(model, data["texts"], args.response_tokens)
+            with torch.no_grad():  # and the teacher's states along them (stage 5's)
+                teacher = model.frozen_llm.teacher_response_hidden(
+                    model.prompt,
+                    data["text"].clamp(min=0),
+                    data["text_lengths"],
+                    extra["response"].clamp(min=0),
+                )  # (n, R, d_llm)
     rng = random.Random(args.seed)
     order: list[int] = []
     curve, window, start = [], defaultdict(list), time.monotonic()

@@ -436,7 +436,7 @@ class LADModel(AbsESPnetModel):
             hs_seq = self.frozen_llm.student_response_hidden(
                 self.prompt, z_llm, response, z_lengths
             )
-            if teacher is None:
+            if teacher is None or teacher.dim() == 2:  # no cache of the response's states
                 with torch.no_grad():
                     ht_seq = self.frozen_llm.teacher_response_hidden(
                         self.prompt, text, text_lengths, response

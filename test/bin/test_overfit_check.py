@@ -128,3 +128,23 @@ def test_text_responses_of_different_lengths_pad_with_minus_one(monkeypatch):
     out = overfit_check.text_responses(model, ["a", "b", "c"], max_tokens=4)
     assert out["response_lengths"].tolist() == [3, 1, 4]
     assert out["response"].tolist() == [[5, 6, 2, -1], [7, -1, -1, -1], [8, 9, 10, 11]]
+
+
+def test_distillation_with_the_response_kl_runs_on_the_precomputed_states(
+    fit_data, tmp_path, capsys
+):
+    """After the content stage the fit trains with the response KL against the teacher's
+    states along the responses, computed once as stage 5 stores them (a regression ran the
+    step with first-position states only and stopped at the first distillation update)."""
+    argv = ["--config", str(fit_config(tmp_path)), "--data_dir", str(fit_data / "train")]
+    argv += ["--lang_list", str(fit_data / "lang_list"), "--per_lang", "1", "--updates", "4"]
+    argv += ["--model_conf", "content_updates=2", "--model_conf", "response_kl_weight=1.0"]
+    argv += ["--response_tokens", "3", "--max_new_tokens", "3", "--log_every", "1"]
+    argv += ["--out", str(tmp_path / "out")]
+    overfit_check.main(argv)
+    capsys.readouterr()
+    curve = [
+        json.loads(line) for line in (tmp_path / "out" / "curve.jsonl").read_text().splitlines()
+    ]
+    assert len(curve) == 4 and "response_kl" not in curve[1]
+    assert all(point["response_kl"] >= 0 and "l_out" in point for point in curve[2:])
