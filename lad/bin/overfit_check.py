@@ -176,17 +176,17 @@ def train(model, data: dict[str, Any], config: dict[str, Any], args) -> list[dic
     teacher = torch.zeros(n, model.llm.config.hidden_size)  # unread in the content stage
     extra: dict[str, torch.Tensor] = {}
     if args.updates > model.conf.content_updates:  # the LLM is needed after it
-        with torch.no_grad():  # the teacher pass, once (the stage-5 cache's role)
-            teacher = model.teacher_hidden(data["text"].clamp(min=0), data["text_lengths"])
+        text, text_lengths = data["text"].clamp(min=0), data["text_lengths"]
         if model.conf.response_kl_weight > 0:  # the text-only LLM's responses, once
             extra = text_responses(model, data["texts"], args.response_tokens)
-            with torch.no_grad():  # and the teacher's states along them (stage 5's)
+        with torch.no_grad():  # the teacher pass, once (the stage-5 cache's role)
+            if extra:  # the states along the responses (n, R, d_llm), as stage 5 stores them
+                response = extra["response"].clamp(min=0)
                 teacher = model.frozen_llm.teacher_response_hidden(
-                    model.prompt,
-                    data["text"].clamp(min=0),
-                    data["text_lengths"],
-                    extra["response"].clamp(min=0),
-                )  # (n, R, d_llm)
+                    model.prompt, text, text_lengths, response
+                )
+            else:
+                teacher = model.teacher_hidden(text, text_lengths)
     rng = random.Random(args.seed)
     order: list[int] = []
     curve, window, start = [], defaultdict(list), time.monotonic()

@@ -436,7 +436,7 @@ class LADModel(AbsESPnetModel):
             hs_seq = self.frozen_llm.student_response_hidden(
                 self.prompt, z_llm, response, z_lengths
             )
-            if teacher is None or teacher.dim() == 2:  # no cache of the response's states
+            if teacher is None:
                 with torch.no_grad():
                     ht_seq = self.frozen_llm.teacher_response_hidden(
                         self.prompt, text, text_lengths, response
@@ -451,8 +451,6 @@ class LADModel(AbsESPnetModel):
                 if teacher is None:
                     h_t = self.teacher_hidden(text, text_lengths)
                 else:
-                    if teacher.dim() == 3:  # a response cache read without the responses
-                        teacher = teacher[:, 0]
                     assert teacher.shape == h_s.shape, (teacher.shape, h_s.shape)
                     h_t = teacher.to(h_s.dtype)
         l_out = output_loss(h_s.float(), h_t.float()).mean()
