@@ -95,6 +95,10 @@ class LADConfig:
     # query i cross-attends only to the i-th of L equal windows of the audio (SALMONN's
     # window-level Q-Former on a fixed L), beyond the paper; pairs with in_ctc_weight
     query_windows: bool = False
+    # dropout in the Q-Former's layers (attention weights and the attention and feed-forward
+    # outputs; BLIP-2's Q-Former trains with 0.1), beyond the paper: Whisper's decoder has
+    # none, and the CTC reading of 960 mini utterances overfits after ~600 updates
+    qformer_dropout: float = 0.0
     # KL(p_text || p_speech) at every later position of the text-only LLM's own response
     # (teacher-forced; the ``response`` data of stage 5), beyond the paper: L_OUT and kl
     # match the first response token only, this the continuation the LLM generates
@@ -145,6 +149,10 @@ class LADConfig:
             raise ValueError("model_conf.in_ctc_compress needs in_ctc_weight > 0 (its reading)")
         if config.in_ctc_mixture and not config.in_ctc_compress:
             raise ValueError("model_conf.in_ctc_mixture needs in_ctc_compress (no blank queries)")
+        if not 0 <= config.qformer_dropout < 1:
+            raise ValueError(
+                f"model_conf.qformer_dropout must be in [0, 1): {config.qformer_dropout}"
+            )
         if config.proj_init not in ("embed", "torch"):
             raise ValueError(f"model_conf.proj_init must be embed or torch: {config.proj_init!r}")
         if config.frozen_dtype not in (None, "float32", "bfloat16", "float16"):
@@ -184,7 +192,12 @@ class LADModel(AbsESPnetModel):
         if conf.proj_init == "embed":
             embed_norm = float(llm.get_input_embeddings().weight.float().norm(dim=-1).mean())
         self.qformer = WhisperQFormer(
-            whisper.get_decoder(), conf.num_queries, d_llm, embed_norm, conf.query_windows
+            whisper.get_decoder(),
+            conf.num_queries,
+            d_llm,
+            embed_norm,
+            conf.query_windows,
+            conf.qformer_dropout,
         )
         if conf.in_ctc_weight > 0:  # the blank's vector, from the mean token embedding
             mean = llm.get_input_embeddings().weight.detach().float().mean(0)

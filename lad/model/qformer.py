@@ -36,6 +36,7 @@ class WhisperQFormer(nn.Module):
         output_size: int,
         output_norm: Optional[float] = None,
         windows: bool = False,
+        dropout: float = 0.0,
     ):
         super().__init__()
         max_positions = decoder.embed_positions.weight.size(0)
@@ -45,6 +46,9 @@ class WhisperQFormer(nn.Module):
             )
         # Take what the Q-Former needs from the decoder; its token embeddings are dropped.
         self.layers = decoder.layers
+        for layer in self.layers:  # Whisper's decoder trains without dropout (config: 0.0)
+            layer.dropout = dropout  # on the attention and feed-forward outputs
+            layer.self_attn.dropout = layer.encoder_attn.dropout = dropout  # attention weights
         self.layer_norm = decoder.layer_norm
         self.pos_emb = nn.Parameter(decoder.embed_positions.weight[:num_queries].detach().clone())
         self.proj = nn.Linear(decoder.config.d_model, output_size)

@@ -156,6 +156,8 @@ def test_config_is_strict():
         LADConfig.from_dict({"num_query": 3})
     with pytest.raises(ValueError, match="routing"):
         LADConfig.from_dict({"routing": "top2"})
+    with pytest.raises(ValueError, match="qformer_dropout"):
+        LADConfig.from_dict({"qformer_dropout": 1.0})
 
 
 def test_precomputed_encoder_states_give_the_same_loss():

@@ -80,3 +80,22 @@ def test_window_queries_read_only_their_window_and_the_earlier_queries():
     full = WhisperQFormer(whisper.get_decoder(), 4, 48).eval()
     with torch.no_grad():  # without windows every query reads every frame
         assert not torch.allclose(full(q, enc2, mask)[:, 0], full(q, enc, mask)[:, 0], atol=1e-3)
+
+
+def test_dropout_acts_in_training_only():
+    """qformer_dropout: Whisper's decoder layers have none (config 0.0); the Q-Former sets it
+    on every layer's outputs and attention weights. Training passes then differ, evaluation
+    passes do not, and without it training is deterministic as before."""
+    torch.manual_seed(0)
+    q, enc = torch.randn(2, 8, 32), torch.randn(2, 10, 32)
+    mask = torch.ones(2, 10, dtype=torch.bool)
+    whisper, _ = load_whisper(SMALL)
+    assert whisper.config.dropout == 0.0
+    qf = WhisperQFormer(whisper.get_decoder(), 8, 48, dropout=0.3)
+    for layer in qf.layers:
+        assert layer.dropout == layer.self_attn.dropout == layer.encoder_attn.dropout == 0.3
+    with torch.no_grad():
+        assert not torch.allclose(qf.train()(q, enc, mask), qf(q, enc, mask), atol=1e-4)
+        assert torch.equal(qf.eval()(q, enc, mask), qf(q, enc, mask))
+        plain = WhisperQFormer(load_whisper(SMALL)[0].get_decoder(), 8, 48).train()
+        assert torch.equal(plain(q, enc, mask), plain(q, enc, mask))
