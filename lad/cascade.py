@@ -102,6 +102,8 @@ class Cascade:
                     top1_agree=bool(top_a[i] == top_t[i]),
                     top1_speech=tokenizer.decode([int(top_a[i])]),
                     top1_text=tokenizer.decode([int(top_t[i])]),
+                    top1_speech_id=int(top_a[i]),
+                    top1_text_id=int(top_t[i]),
                     cer=edits.cer,
                     wer=edits.wer,
                 )

@@ -230,6 +230,8 @@ class SpeechLLM:
                 reading=model.tokenizer.decode(readings[i]),  # what Z spells (q2t's reading)
                 top1_speech=model.tokenizer.decode([fid["top1_speech"][i]]),
                 top1_text=model.tokenizer.decode([fid["top1_text"][i]]),
+                top1_speech_id=int(fid["top1_speech"][i]),  # byte tokens all decode to "\ufffd"
+                top1_text_id=int(fid["top1_text"][i]),
             )
             if probs is not None:
                 item["gate"] = model.langs[int(probs[i].argmax())]

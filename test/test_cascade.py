@@ -27,7 +27,7 @@ TINY_LLM = yaml.safe_load((TINY_CONF / "lad_hard.yaml").read_text())["llm"]
 MODELS = REPO / "tools" / "models"
 KEYS = {
     "utt_id", "lang", "text", "asr_text", "response", "l_out", "kl", "top1_agree",
-    "top1_speech", "top1_text", "cer", "wer",
+    "top1_speech", "top1_text", "top1_speech_id", "top1_text_id", "cer", "wer",
 }  # fmt: skip
 
 
@@ -107,7 +107,7 @@ def test_perfect_transcript_has_zero_distance_and_a_wrong_one_does_not(text_llm)
     assert [set(r) for r in out] == [KEYS - {"utt_id", "lang", "text"}] * 3
     for r in (out[0], out[2]):
         assert r["l_out"] == 0.0 and r["kl"] == 0.0 and r["top1_agree"] is True
-        assert r["top1_speech"] == r["top1_text"]
+        assert r["top1_speech"] == r["top1_text"] and r["top1_speech_id"] == r["top1_text_id"]
         assert r["cer"] == 0.0 and r["wer"] == 0.0
     assert out[1]["asr_text"] == "Ist es im Juni kalt?"
     assert out[1]["l_out"] > 0.0 and out[1]["kl"] > 0.0

@@ -13,7 +13,10 @@ From stage 8's jsonl (one record per utterance, see lad.bin.lad_inference):
            of the last T = min(|y|, L) query outputs is the transcript's token    (higher)
 Reference values per language (``reference`` in the scores):
     top1_const     top-1 agreement of the best constant first token: what a student
-                   that knows only the language scores
+                   that knows only the language scores (over token ids; records without
+                   ids fall back to the decoded tokens, except in a language where one of
+                   them is a byte fragment: every such token decodes to U+FFFD, so the
+                   strings would count different tokens as one)
     diversity_text the text-only LLM's response diversity (the student's ceiling)
     text_in_lang   % of the text-only LLM's responses written in the utterance's language
                    (langdetect): whether the teacher answers in the language asked
@@ -103,9 +106,19 @@ def is_echo(response: str, transcript: str) -> bool:
     return bool(said) and said in words(response)
 
 
-def top1_const(first_tokens: list[str]) -> float:
+def top1_const(tokens: list) -> float:
     """% of items whose first token is the most frequent one (the best constant guess)."""
-    return 100.0 * Counter(first_tokens).most_common(1)[0][1] / len(first_tokens)
+    return 100.0 * Counter(tokens).most_common(1)[0][1] / len(tokens)
+
+
+def first_tokens(records: list[dict]) -> Optional[list]:
+    """The text-only LLM's first response token of each record: its id where stage 8 wrote
+    one, else its decoded string; None where neither identifies the token."""
+    if all("top1_text_id" in r for r in records):
+        return [r["top1_text_id"] for r in records]
+    if all("top1_text" in r and "\ufffd" not in r["top1_text"] for r in records):
+        return [r["top1_text"] for r in records]
+    return None
 
 
 def score_group(records: list[dict], text_response: dict[str, str]) -> dict[str, Optional[float]]:
@@ -154,8 +167,9 @@ def reference(by_lang: dict[str, list[dict]], text_response: dict[str, str]) -> 
         "text_echo": {},
     }
     for lang, rs in sorted(by_lang.items()):
-        if all("top1_text" in r for r in rs):
-            ref["top1_const"][lang] = top1_const([r["top1_text"] for r in rs])
+        first = first_tokens(rs)
+        if first is not None:
+            ref["top1_const"][lang] = top1_const(first)
         texts = [text_response[r["utt_id"]] for r in rs]
         ref["diversity_text"][lang] = diversity(texts)
         ref["text_in_lang"][lang] = 100.0 * float(
@@ -166,7 +180,7 @@ def reference(by_lang: dict[str, list[dict]], text_response: dict[str, str]) -> 
             echoes = [is_echo(t, r["text"]) for t, r in zip(texts, rs, strict=True)]
             ref["text_echo"][lang] = 100.0 * float(np.mean(echoes))
     for values in ref.values():
-        if values:
+        if len(values) == len(by_lang):  # a macro average over every language or none
             values["avg"] = float(np.mean(list(values.values())))
     return ref
 

@@ -86,6 +86,25 @@ def test_diversity_q2t_and_reference_values():
     assert score(RECORDS, TEXT)["avg"]["q2t"] is None  # old records without q2t_acc
 
 
+def test_constant_first_token_counts_ids_not_byte_fragments():
+    """Byte-level BPE writes a CJK character as byte tokens that all decode to U+FFFD: the
+    constant reference counts ids, and without ids gives no value rather than one "token"."""
+    text = [dict(utt_id=f"z{i}", response="x") for i in range(4)] + [
+        dict(utt_id="e0", response="x")
+    ]
+    records = [
+        dict(_rec(f"z{i}", "zh", "r", 1.0, 0.5, False), top1_text="\ufffd", top1_text_id=tid)
+        for i, tid in enumerate([100, 100, 101, 102])
+    ] + [dict(_rec("e0", "en", "r", 1.0, 0.5, False), top1_text="The", top1_text_id=7)]
+    ref = score(records, text)["reference"]
+    assert ref["top1_const"]["zh"] == 50.0  # id 100 twice of 4 (the strings: 4 of 4)
+    assert ref["top1_const"]["avg"] == 75.0
+    old = [{k: v for k, v in r.items() if k != "top1_text_id"} for r in records]  # no ids
+    ref = score(old, text)["reference"]
+    assert "zh" not in ref["top1_const"] and ref["top1_const"]["en"] == 100.0
+    assert "avg" not in ref["top1_const"]  # no macro over part of the languages
+
+
 def test_teacher_language_looping_and_echo_rows():
     """The teacher check of stage 9: the language each text-only response is written in
     (langdetect, seeded), whether it loops and whether it echoes the transcript, per

@@ -38,8 +38,9 @@ def test_compare_matches_the_training_forward(model):
     assert l_out.mean().item() == pytest.approx(stats["l_out"].item(), rel=1e-5)
     assert all(r["kl"] >= 0 for r in records)
     assert all(r["gate"] in model.langs and len(r["gate_probs"]) == 3 for r in records)
-    agree = [r["top1_agree"] == (r["top1_speech"] == r["top1_text"]) for r in records]
+    agree = [r["top1_agree"] == (r["top1_speech_id"] == r["top1_text_id"]) for r in records]
     assert all(agree)
+    assert all(model.tokenizer.decode([r["top1_text_id"]]) == r["top1_text"] for r in records)
 
 
 def test_batched_generation_equals_one_at_a_time(model):
