@@ -14,7 +14,13 @@ training paths on the same batches instead:
 (with --response_tokens a fourth before it, response_pass: the prefix cache, but the
 teacher's pass along the response in the step, as with a cache of h_t alone)
 (the last line is JSON: {"s_per_step": {...}, "speedup": {...}, ...}); --profile adds
-torch.profiler's table of the cached step. Synthetic noise input and random transcripts
+torch.profiler's table of the cached step. With --autocast_compare, model_conf.autocast
+(bfloat16 autocast of the Q-Former and the LLM's passes) against float32 on stage-4 encoder
+states, for the content-stage step and the distillation step, side by side with ratios:
+
+    python -m lad.bin.bench_step --config conf/mini/lad_hard.yaml --autocast_compare \
+        --response_tokens 16
+ Synthetic noise input and random transcripts
 of a typical length; numbers are for sizing recipes. Steps are timed after the content
 stage (model_conf.content_updates), with the LLM passes. --response_tokens R (with a config
 whose response_kl_weight > 0) adds random R-token responses: the response KL's passes, and
@@ -52,6 +58,11 @@ def get_parser() -> argparse.ArgumentParser:
     parser.add_argument("--whisper", default=None, help="override the config's spec")
     parser.add_argument("--llm", default=None, help="override, e.g. '{config: {...}}'")
     parser.add_argument("--compare", action="store_true", help="diva / stage4 / cached")
+    parser.add_argument(
+        "--autocast_compare",
+        action="store_true",
+        help="model_conf.autocast bfloat16 against float32, content and distillation steps",
+    )
     parser.add_argument("--profile", action="store_true", help="profile the cached step")
     parser.add_argument("--threads", type=int, default=None, help="torch threads (CPU)")
     return parser
@@ -161,6 +172,41 @@ def compare(args, model, optim, batch, speech, lengths, autocast, device) -> Non
     print(json.dumps(result))
 
 
+def autocast_compare(args, model, optim, batch: dict, device: torch.device) -> None:
+    """Seconds per step in float32 and under model_conf.autocast=bfloat16, for the content
+    stage's step (when the config has one) and the distillation step, side by side; with
+    the stage-5 teacher states and the prompt-prefix cache, as the recipes train."""
+    with torch.no_grad():
+        if "response" in batch:
+            h_t = model.frozen_llm.teacher_response_hidden(
+                model.prompt, batch["text"], batch["text_lengths"], batch["response"]
+            )
+        else:
+            h_t = model.teacher_hidden(batch["text"], batch["text_lengths"])
+    batch = dict(batch, teacher=h_t.float())
+    steps = {"distillation": model.conf.content_updates}
+    if model.conf.content_updates > 0:
+        steps = {"content": 0, **steps}
+    nullcast = torch.autocast(device.type, enabled=False)
+    times: dict[str, dict[str, float]] = {}
+    for step, updates in steps.items():
+        model.num_updates.fill_(updates)
+        for name, dtype in (("float32", None), ("bfloat16", "bfloat16")):
+            model.conf.autocast = dtype
+            t, _ = time_steps(model, optim, batch, args.steps, nullcast, device)
+            times.setdefault(step, {})[name] = t
+    print(
+        f"{args.config}: batch {batch['text'].size(0)} x {args.seconds:g} s, stage-4 encoder "
+        f"states, {args.response_tokens} response tokens, {args.device} ({gpu_name(device)}), "
+        f"{torch.get_num_threads()} threads"
+    )
+    print(f"  {'step':13s} {'float32':>9s} {'bfloat16':>9s}  speed-up (s/step)")
+    ratio = {step: t["float32"] / t["bfloat16"] for step, t in times.items()}
+    for step, t in times.items():
+        print(f"  {step:13s} {t['float32']:9.3f} {t['bfloat16']:9.3f}  x{ratio[step]:.2f}")
+    print(json.dumps(dict(s_per_step=times, speedup=ratio, device=gpu_name(device))))
+
+
 def main(argv: Optional[list[str]] = None) -> None:
     args = get_parser().parse_args(argv)
     if args.threads:
@@ -207,6 +253,12 @@ def main(argv: Optional[list[str]] = None) -> None:
     }
     if args.compare:
         compare(args, model, optim, batch, speech, lengths, autocast, device)
+        return
+    if args.autocast_compare:
+        if args.amp != "none":
+            raise ValueError("--autocast_compare times both precisions: leave --amp none")
+        states = dict(speech=enc.float(), speech_lengths=mask.sum(1))
+        autocast_compare(args, model, optim, dict(batch, **states), device)
         return
     times, peaks = {}, {}
     for name, speech_inputs in inputs.items():

@@ -46,17 +46,19 @@ class WhisperSpeechEncoder(nn.Module):
         """(B, S) waveforms -> (B, n_mels, F) log-mel, zero beyond each (B,) frame count.
 
         Each utterance is transformed alone (Whisper's normalisation and the STFT's edge
-        padding are per signal), so its features do not depend on the batch.
+        padding are per signal), so its features do not depend on the batch. Float32 under
+        any autocast.
         """
         mels = []
         for wave, n in zip(speech, speech_lengths.tolist(), strict=True):
-            feats = self.feature_extractor(
-                wave[:n].float().cpu().numpy(),
-                sampling_rate=self.sampling_rate,
-                padding="longest",
-                return_tensors="pt",
-                device=str(speech.device),
-            )
+            with torch.autocast(speech.device.type, enabled=False):
+                feats = self.feature_extractor(
+                    wave[:n].float().cpu().numpy(),
+                    sampling_rate=self.sampling_rate,
+                    padding="longest",
+                    return_tensors="pt",
+                    device=str(speech.device),
+                )
             mels.append(feats["input_features"][0].transpose(0, 1))  # (F_i, n_mels)
         lengths = torch.tensor([m.size(0) for m in mels], device=speech.device)
         mel = nn.utils.rnn.pad_sequence(mels, batch_first=True)  # (B, F, n_mels)

@@ -40,9 +40,15 @@ class FrozenLLM:
         return self.embed.weight.dtype
 
     def prefix_kv(self, prompt: ChatPrompt) -> KV:
-        """The prompt prefix's keys and values, computed once."""
+        """The prompt prefix's keys and values, computed once per device, dtype and
+        autocast dtype (under autocast the values come out in its dtype)."""
         device = self.embed.weight.device
-        key = (tuple(prompt.prefix_ids), device, self.dtype)
+        amp = (
+            torch.get_autocast_dtype(device.type)
+            if torch.is_autocast_enabled(device.type)
+            else None
+        )
+        key = (tuple(prompt.prefix_ids), device, self.dtype, amp)
         if key not in self._kv:
             ids = torch.tensor([prompt.prefix_ids], device=device)  # (1, P)
             with torch.no_grad():

@@ -112,9 +112,12 @@ def ctc_token_logits(
     blank's "embedding" is a trainable vector of the LLM's space), divided by temperature:
     z (B, L, D), embedding (V, D), blank (D,) -> logits (B, L, V + 1), the blank last (id V).
     At temperature 1 a confident softmax over ~50k tokens needs |Z| far above the embeddings'
-    norm; a small temperature makes Z near its token already confident."""
-    e = torch.cat([embedding.to(z.dtype), blank.to(z.dtype)[None]])  # (V + 1, D)
-    return (z @ e.T - 0.5 * e.pow(2).sum(-1)) / temperature
+    norm; a small temperature makes Z near its token already confident. Float32 under any
+    autocast: in bfloat16 the products (~10) would carry errors of ~0.05, ~0.5 at 0.1."""
+    with torch.autocast(z.device.type, enabled=False):
+        z = z.float()
+        e = torch.cat([embedding.float(), blank.float()[None]])  # (V + 1, D)
+        return (z @ e.T - 0.5 * e.pow(2).sum(-1)) / temperature
 
 
 def query_ctc(logits: torch.Tensor, text: torch.Tensor, text_lengths: torch.Tensor) -> torch.Tensor:

@@ -196,6 +196,65 @@ def test_frozen_dtype_survives_espnet_cast_and_trains():
         build_model("lad_hard", ["--model_conf", "frozen_dtype=int8"])
 
 
+def _output_dtypes(module: torch.nn.Module, record: list) -> torch.utils.hooks.RemovableHandle:
+    return module.register_forward_hook(lambda m, i, out: record.append(out.dtype))
+
+
+def test_autocast_option_runs_qformer_and_llm_in_bf16_and_the_ctc_head_in_float32():
+    """model_conf.autocast=bfloat16: the Q-Former's and the LLM's products run in bf16 on
+    the CPU, Z and the CTC logits come out float32, the float32 parameters get gradients,
+    and the loss stays near the float32 model's. Without the option an outer autocast
+    (ESPnet's --use_amp) is left as it is."""
+    ctc = ["--model_conf", "in_ctc_weight=0.5", "--model_conf", "in_ctc_compress=true"]
+    ref = build_model("lad_hard", ctc)
+    model = build_model("lad_hard", ctc + ["--model_conf", "autocast=bfloat16"])
+    model.load_state_dict(ref.state_dict())
+    batch = fake_batch(model)
+    seen_q, seen_llm = [], []
+    hooks = [
+        _output_dtypes(model.qformer.proj, seen_q),
+        _output_dtypes(model.llm.model.layers[0].mlp, seen_llm),
+    ]
+    loss, stats, _ = model(**batch)
+    loss.backward()
+    assert set(seen_q) == {torch.bfloat16} and set(seen_llm) == {torch.bfloat16}
+    assert all(
+        p.grad is not None and p.grad.dtype == torch.float32
+        for p in model.qformer.proj.parameters()
+    )
+    with torch.no_grad():
+        enc, mask = model.encode(batch["speech"], batch["speech_lengths"])
+        z, _ = model.speech_to_llm(enc, mask)
+    assert z.dtype == torch.float32
+    # The prompt prefix's keys and values are cached per autocast dtype.
+    model.student_hidden(z)  # outside autocast: a float32 prefix cache beside the bf16 one
+    kv = model.frozen_llm._kv
+    assert sorted(str(k[-1]) for k in kv) == ["None", "torch.bfloat16"]
+    assert {str(k[-1]): v[0][1].dtype for k, v in kv.items()} == {  # the values
+        "None": torch.float32,
+        "torch.bfloat16": torch.bfloat16,
+    }
+    ref_loss, _, _ = ref(**batch)
+    assert loss.item() == pytest.approx(ref_loss.item(), rel=0.05)
+    assert loss.item() != ref_loss.item()  # bf16 products really ran
+    # The CTC head ignores an enclosing autocast: the float32 logits, bit for bit.
+    weight, blank = model.llm.get_input_embeddings().weight, model.ctc_blank
+    with torch.autocast("cpu", dtype=torch.bfloat16):
+        logits = ctc_token_logits(z, weight, blank, 0.1)
+    assert logits.dtype == torch.float32
+    assert torch.equal(logits, ctc_token_logits(z, weight, blank, 0.1))
+    # Without the option, the model leaves an outer autocast in force.
+    for h in hooks:
+        h.remove()
+    seen_ref = []
+    _output_dtypes(ref.qformer.proj, seen_ref)
+    with torch.autocast("cpu", dtype=torch.bfloat16):
+        ref(**batch)
+    assert seen_ref == [torch.bfloat16]
+    with pytest.raises(ValueError, match="autocast must be"):
+        build_model("lad_hard", ["--model_conf", "autocast=float16"])
+
+
 def test_query_ctc_option_trains_a_blank_and_reads_q2t_by_ctc():
     extra = ["--model_conf", "in_ctc_weight=0.5", "--model_conf", "query_windows=true"]
     model = build_model(extra=extra).eval()
