@@ -20,9 +20,10 @@ states, for the content-stage step and the distillation step, side by side with 
 
     python -m lad.bin.bench_step --config conf/mini/lad_hard.yaml --autocast_compare \
         --response_tokens 16
- Synthetic noise input and random transcripts
-of a typical length; numbers are for sizing recipes. Steps are timed after the content
-stage (model_conf.content_updates), with the LLM passes. --response_tokens R (with a config
+
+Synthetic noise input and random transcripts of a typical length; numbers are for sizing
+recipes. Steps are timed after the content stage (model_conf.content_updates), with the
+LLM passes. --response_tokens R (with a config
 whose response_kl_weight > 0) adds random R-token responses: the response KL's passes, and
 on the cached path the stage-5 states along the response (no teacher pass).
 """
@@ -30,6 +31,7 @@ on the cached path the stage-5 states along the response (no teacher pass).
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import time
 from pathlib import Path
@@ -113,6 +115,15 @@ def print_times(args, model, device, what: str, times: dict, peaks: dict, B: int
         print(f"  {name:15s} {t:7.3f} s/step  {B / t:7.2f} utt/s  x{times[first] / t:5.2f}{peak}")
 
 
+def teacher_states(model, batch: dict) -> torch.Tensor:
+    """What stage 5 stores: h_t (B, d_llm), or with responses the states along them."""
+    if "response" in batch:
+        return model.frozen_llm.teacher_response_hidden(
+            model.prompt, batch["text"], batch["text_lengths"], batch["response"]
+        )
+    return model.teacher_hidden(batch["text"], batch["text_lengths"])
+
+
 def compare(args, model, optim, batch, speech, lengths, autocast, device) -> None:
     """The three training paths of --compare on the same batch, side by side."""
     B = speech.size(0)
@@ -120,12 +131,7 @@ def compare(args, model, optim, batch, speech, lengths, autocast, device) -> Non
     padded[:, : speech.size(1)] = speech
     with torch.no_grad(), autocast:
         enc, mask = model.encoder(speech, lengths)  # stage 4
-        if "response" in batch:  # stage 5 with responses: the states along them
-            h_t = model.frozen_llm.teacher_response_hidden(
-                model.prompt, batch["text"], batch["text_lengths"], batch["response"]
-            )
-        else:
-            h_t = model.teacher_hidden(batch["text"], batch["text_lengths"])  # stage 5
+        h_t = teacher_states(model, batch)  # stage 5
     states = dict(speech=enc, speech_lengths=mask.sum(1))
     paths = {
         "diva": (
@@ -177,23 +183,16 @@ def autocast_compare(args, model, optim, batch: dict, device: torch.device) -> N
     stage's step (when the config has one) and the distillation step, side by side; with
     the stage-5 teacher states and the prompt-prefix cache, as the recipes train."""
     with torch.no_grad():
-        if "response" in batch:
-            h_t = model.frozen_llm.teacher_response_hidden(
-                model.prompt, batch["text"], batch["text_lengths"], batch["response"]
-            )
-        else:
-            h_t = model.teacher_hidden(batch["text"], batch["text_lengths"])
-    batch = dict(batch, teacher=h_t.float())
+        batch = dict(batch, teacher=teacher_states(model, batch).float())
     steps = {"distillation": model.conf.content_updates}
     if model.conf.content_updates > 0:
         steps = {"content": 0, **steps}
-    nullcast = torch.autocast(device.type, enabled=False)
     times: dict[str, dict[str, float]] = {}
     for step, updates in steps.items():
         model.num_updates.fill_(updates)
         for name, dtype in (("float32", None), ("bfloat16", "bfloat16")):
             model.conf.autocast = dtype
-            t, _ = time_steps(model, optim, batch, args.steps, nullcast, device)
+            t, _ = time_steps(model, optim, batch, args.steps, contextlib.nullcontext(), device)
             times.setdefault(step, {})[name] = t
     print(
         f"{args.config}: batch {batch['text'].size(0)} x {args.seconds:g} s, stage-4 encoder "
