@@ -21,7 +21,8 @@ T encoder frames, L queries, prompt prefix P and suffix S tokens, N transcript t
   in_ce    the logits over the vocabulary V of the min(N, L) queries aligned with the
            transcript (in_ce_weight > 0): 2 min(N, L) D V, x2
   in_ctc   the logits over the vocabulary and the blank (V + 1) of all L queries
-           (in_ctc_weight > 0): 2 L D (V + 1), x3 (the blank's vector trains)
+           (in_ctc_weight > 0): 2 L D (V + 1), x2, and 2 L D for the blank's
+           gradient (the LLM's table is frozen: no gradient for it)
   kl       the next-token logits of student and teacher (kl_weight > 0): 2 D V each, the
            student's x2
 
@@ -116,6 +117,7 @@ def step_flops(
     )
     V = model.llm.get_input_embeddings().weight.size(0)
     out["in_ce"] = 2 * 2 * min(N, L) * D * V if model.conf.in_ce_weight > 0 else 0.0
-    out["in_ctc"] = 3 * 2 * L * D * (V + 1) if model.conf.in_ctc_weight > 0 else 0.0
+    # forward and the queries' gradient over V + 1, the blank's gradient (the table is frozen)
+    out["in_ctc"] = 2 * L * D * (2 * (V + 1) + 1) if model.conf.in_ctc_weight > 0 else 0.0
     out["kl"] = 3 * 2 * D * V if model.conf.kl_weight > 0 else 0.0
     return out

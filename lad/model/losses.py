@@ -113,11 +113,15 @@ def ctc_token_logits(
     z (B, L, D), embedding (V, D), blank (D,) -> logits (B, L, V + 1), the blank last (id V).
     At temperature 1 a confident softmax over ~50k tokens needs |Z| far above the embeddings'
     norm; a small temperature makes Z near its token already confident. Float32 under any
-    autocast: in bfloat16 the products (~10) would carry errors of ~0.05, ~0.5 at 0.1."""
+    autocast: in bfloat16 the products (~10) would carry errors of ~0.05, ~0.5 at 0.1.
+    The blank is scored apart from the tokens: concatenating it to the embedding would
+    copy the (V, D) table every call and have autograd build a dense (V + 1, D) gradient
+    of which only the blank's row is trained (the LLM's table is frozen)."""
     with torch.autocast(z.device.type, enabled=False):
-        z = z.float()
-        e = torch.cat([embedding.float(), blank.float()[None]])  # (V + 1, D)
-        return (z @ e.T - 0.5 * e.pow(2).sum(-1)) / temperature
+        z, e, b = z.float(), embedding.float(), blank.float()
+        tokens = z @ e.T - 0.5 * torch.linalg.vector_norm(e, dim=-1).square()  # (B, L, V)
+        blanks = z @ b[:, None] - 0.5 * b.square().sum()  # (B, L, 1)
+        return torch.cat([tokens, blanks], dim=-1) / temperature
 
 
 def query_ctc(logits: torch.Tensor, text: torch.Tensor, text_lengths: torch.Tensor) -> torch.Tensor:

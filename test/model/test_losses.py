@@ -140,6 +140,23 @@ def test_ctc_logits_score_the_blank_like_a_token():
     assert torch.allclose(ctc_token_logits(z, emb, blank, temperature=0.1), 10 * logits)
 
 
+def test_ctc_logits_and_gradients_are_those_of_the_blank_as_a_table_row():
+    torch.manual_seed(0)
+    emb = torch.randn(50, 8)  # the frozen LLM's table
+    blank = torch.randn(8, requires_grad=True)
+    z = torch.randn(2, 5, 8, requires_grad=True)
+    logits = ctc_token_logits(z, emb, blank, temperature=0.1)
+    table = torch.cat([emb, blank[None]])  # the blank as row V of one (V + 1, D) table
+    reference = -0.5 * (z[:, :, None] - table).pow(2).sum(-1)  # -|z - e|^2 / 2 ...
+    reference = (reference + 0.5 * z.pow(2).sum(-1, keepdim=True)) / 0.1  # ... + |z|^2 / 2
+    assert torch.allclose(logits, reference, atol=1e-4)
+    weights = torch.randn(2, 5, 51)
+    grads = torch.autograd.grad((logits * weights).sum(), (z, blank))
+    expected = torch.autograd.grad((reference * weights).sum(), (z, blank))
+    for got, want in zip(grads, expected, strict=True):
+        assert torch.allclose(got, want, atol=1e-3)
+
+
 def test_query_ctc_is_torch_ctc_per_token_and_low_on_a_clean_path():
     torch.manual_seed(0)
     logits = torch.randn(2, 6, 5)  # V = 4 tokens + blank (id 4)
