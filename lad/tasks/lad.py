@@ -23,6 +23,7 @@ from espnet2.train.class_choices import ClassChoices
 from espnet2.train.collate_fn import CommonCollateFn
 from espnet2.train.trainer import Trainer
 from espnet2.utils.nested_dict_action import NestedDictAction
+from espnet2.utils.types import str2bool
 
 from lad.data.kaldi import validate_ark_scp
 from lad.data.preprocessor import LADPreprocessor, check_languages, read_lang_list
@@ -105,6 +106,9 @@ class LADTask(AbsTask):
 
     @classmethod
     def main_worker(cls, args: argparse.Namespace) -> None:
+        # before the first parallel region: the CPU's intra-op threads inherit the mode
+        if getattr(args, "flush_denormal", False):
+            torch.set_flush_denormal(True)
         with atomic_torch_save():  # per worker: also in processes ESPnet spawns
             super().main_worker(args)
 
@@ -133,6 +137,14 @@ class LADTask(AbsTask):
             default=None,
             help="File with one language code per line (its order gives the bank index), "
             "or an inline list '[en, de]'",
+        )
+        group.add_argument(
+            "--flush_denormal",
+            type=str2bool,
+            default=True,
+            help="Flush denormal floats to zero on the CPU (torch.set_flush_denormal): a "
+            "trained student's CTC posteriors at a small temperature underflow to denormals, "
+            "which the CPU computes many times slower; values below 1.2e-38 become 0",
         )
         group.add_argument(
             "--model_conf",

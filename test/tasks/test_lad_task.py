@@ -1,7 +1,10 @@
+import argparse
 from pathlib import Path
 
 import pytest
+import torch
 import yaml
+from espnet2.tasks.abs_task import AbsTask
 
 from lad.tasks.lad import LADTask, count_updates
 from test.conftest import REPO, TINY_CONF
@@ -103,3 +106,17 @@ def test_count_updates_from_shape_files(tmp_path):
     assert count_updates(args) == 5 * (3 // 2)  # 3 batches (last one merged) per epoch
     args.num_iters_per_epoch = 8
     assert count_updates(args) == 5 * 4
+
+
+@pytest.mark.parametrize("flush", [True, False])
+def test_training_flushes_denormals_on_request(monkeypatch, flush):
+    # a denormal input reads as 0 once the CPU flushes them (what a trained reading's
+    # underflowing CTC posteriors need to stay fast); the default is on
+    assert LADTask.get_parser().get_default("flush_denormal") is True
+    monkeypatch.setattr(AbsTask, "main_worker", classmethod(lambda cls, args: None))
+    tiny = torch.tensor([1e-39])  # below float32's smallest normal, 1.2e-38
+    try:
+        LADTask.main_worker(argparse.Namespace(flush_denormal=flush))
+        assert ((tiny * 1.0).item() == 0.0) is flush
+    finally:
+        torch.set_flush_denormal(False)

@@ -3,9 +3,9 @@
 #   --scale mini (default): whisper-base + SmolLM2-135M-Instruct (tools/models, prepared
 #                           by tools/setup.sh), 160/20/30 utterances per language
 #   --scale mini_long:      conf/mini's models, settings and test set with 5x the training
-#                           speech (800 utterances per language, 4.9 h) and 1.5x the updates
-#                           (1,800 of 8 utterances: 1,000 content, 800 distillation; three
-#                           passes, validated every 200)
+#                           speech (800 utterances per language, 4.9 h) and 3.2x the updates
+#                           (3,800 of 8 utterances: 3,000 content, 800 distillation; 6.3
+#                           passes, validated every 200; RESULTS_mini_long.md)
 #   --scale tiny:           tiny random backbones and a handful of utterances (CI)
 # Compare systems with --systems "ml_diva lad_hard lad_soft".
 set -euo pipefail
@@ -25,8 +25,8 @@ esac
 conf_scale="${scale}"
 extra=()
 if [ "${scale}" = mini_long ]; then  # conf/mini's configs, trained longer on more data
-    conf_scale=mini
-    extra=(--train_args "--num_iters_per_epoch 200 --max_epoch 9")
+    conf_scale=mini  # a longer content stage: with 4,800 utterances the reading still learns
+    extra=(--train_args "--num_iters_per_epoch 200 --max_epoch 19 --model_conf content_updates=3000")
 fi
 
 ./lad.sh --langs "${langs}" --local_data_opts "${sizes}" --feats_type whisper \
