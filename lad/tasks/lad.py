@@ -107,7 +107,7 @@ class LADTask(AbsTask):
     @classmethod
     def main_worker(cls, args: argparse.Namespace) -> None:
         # before the first parallel region: the CPU's intra-op threads inherit the mode
-        if getattr(args, "flush_denormal", False):
+        if args.flush_denormal:
             torch.set_flush_denormal(True)
         with atomic_torch_save():  # per worker: also in processes ESPnet spawns
             super().main_worker(args)
