@@ -39,6 +39,16 @@ from lad.log import setup_logging
 # imported where a model is loaded, so that an up-to-date stage 8 returns at once.
 
 
+def flush_denormals() -> None:
+    """Denormal floats to zero on the CPU, before the first parallel region (so that torch's
+    intra-op threads inherit it): a trained model's CTC posteriors at temperature 0.1
+    underflow to denormals, which leave the vectorised path (LADTask's --flush_denormal).
+    The responses are the same."""
+    import torch
+
+    torch.set_flush_denormal(True)
+
+
 def run_stamp(args, model_file: Optional[Path]) -> str:
     """What the output depends on: weights, model config, decoding options, data."""
     h = hashlib.sha256()
@@ -64,6 +74,7 @@ def decode_data_dir(args, model_file: Optional[Path]) -> None:
     if args.out.is_file() and is_done(marker, stamp):
         logging.info(f"{args.out} is up to date")
         return
+    flush_denormals()
     from lad.inference import SpeechLLM, TextLLM, decode_data_dir_to_jsonl, load_model
     from lad.model.backbones import load_llm
 
@@ -89,6 +100,7 @@ def decode_data_dir(args, model_file: Optional[Path]) -> None:
 def respond_to_wav(args, model_file: Optional[Path]) -> None:
     import torch
 
+    flush_denormals()
     from lad.inference import SpeechLLM, load_model, load_speech
 
     model = load_model(args.model_dir, model_file, args.device)

@@ -60,6 +60,8 @@ tag=""                  # experiment name suffix
 seeds=""                # e.g. "0 1 2": one run per seed in ${expdir}/<system>_seed<N>
                         # (empty: one run with the config's seed in ${expdir}/<system>)
 teacher_cache=true      # stage 5 caches the teacher pass; false: the teacher runs in training
+teacher_batch_size=64   # transcripts per LLM call in stage 5 (the same responses and states
+                        # as 32, 1.25x faster at mini scale)
 # Inference
 inference_config=""     # decoding options (default conf/<scale>/decode.yaml)
 inference_model=valid.loss.ave.pth  # checkpoint of stage 7 to decode and pack
@@ -243,7 +245,7 @@ if "${teacher_cache}" && [ "${stage}" -le 5 ] && [ "${stop_stage}" -ge 5 ]; then
             log "Stage 5: teacher cache of ${system} for ${dset} -> $(teacher_dir "${system}" "${dset}")"
             python -m lad.bin.dump_teacher --data "${feats_dir}/${dset}" \
                 --out "$(teacher_dir "${system}" "${dset}")" --config "${configs[${system}]}" \
-                --device "${device}"
+                --batch_size "${teacher_batch_size}" --device "${device}"
         done
     done
 fi
