@@ -1,5 +1,8 @@
 #!/usr/bin/env python3
-"""Print per-epoch statistics of an ESPnet training run (from its last checkpoint).
+"""Print per-epoch statistics of an ESPnet training run (from its last checkpoint), then
+which epochs each averaged model (<phase>.<key>.ave_<n>best.pth) holds, and the updates
+those epochs end at, marked where they end inside the content stage (model_conf's
+content_updates: no output loss trained yet).
 
 python -m lad.bin.summarize_training exp/lad_hard [--keys loss l_out l_in l_lid gate_acc]
 """
@@ -9,6 +12,8 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 from typing import Optional
+
+import yaml
 
 from lad.checkpoint import training_state
 from lad.log import entry_parser
@@ -39,6 +44,47 @@ def format_table(stats: dict[int, dict[str, dict[str, float]]], keys: list[str])
     return "\n".join(lines)
 
 
+def averaged_epochs(
+    stats: dict[int, dict[str, dict[str, float]]], criterion: list[str], nbest: int
+) -> list[int]:
+    """The epochs ESPnet's average_nbest_models averages for one criterion, e.g.
+    ["valid", "loss", "min"]: the nbest best values (ties in epoch order), at most as many
+    as there are epochs."""
+    phase, key, mode = criterion
+    if mode not in ("min", "max"):
+        raise ValueError(f"best_model_criterion mode must be min or max: {criterion}")
+    values = [(e, stats[e][phase][key]) for e in stats]
+    ranked = sorted(values, key=(lambda x: x[1]) if mode == "min" else (lambda x: -x[1]))
+    return sorted(e for e, _ in ranked[:nbest])
+
+
+def averaging_lines(stats: dict[int, dict[str, dict[str, float]]], config: dict) -> list[str]:
+    """One line per averaged model of the run's config (best_model_criterion x
+    keep_nbest_models): its epochs and the updates they end at; "content stage" marks an
+    epoch that ends within model_conf.content_updates."""
+    nbests = config.get("keep_nbest_models") or []
+    nbests = [nbests] if isinstance(nbests, int) else nbests
+    per_epoch = config.get("num_iters_per_epoch")
+    content = (config.get("model_conf") or {}).get("content_updates", 0) or 0
+    lines = []
+    for criterion in config.get("best_model_criterion") or []:
+        phase, key, _ = criterion
+        if not all(key in stats[e].get(phase, {}) for e in stats):
+            continue  # ESPnet averages only criteria every epoch reports
+        for n in nbests:
+            epochs = averaged_epochs(stats, criterion, n)
+            parts = []
+            for e in epochs:
+                if per_epoch is None:
+                    parts.append(str(e))
+                    continue
+                end = e * per_epoch
+                parts.append(f"{e} (update {end}{', content stage' if end <= content else ''})")
+            name = f"{phase}.{key}.ave_{n}best.pth"
+            lines.append(f"{name}: the mean of epochs {', '.join(parts)}")
+    return lines
+
+
 def get_parser() -> argparse.ArgumentParser:
     parser = entry_parser(__doc__)
     parser.add_argument("exp_dir", type=Path, help="the --output_dir of lad_train")
@@ -48,7 +94,12 @@ def get_parser() -> argparse.ArgumentParser:
 
 def main(argv: Optional[list[str]] = None) -> None:
     args = get_parser().parse_args(argv)
-    print(format_table(epoch_stats(args.exp_dir), args.keys))
+    stats = epoch_stats(args.exp_dir)
+    print(format_table(stats, args.keys))
+    config_file = args.exp_dir / "config.yaml"
+    if config_file.is_file():
+        for line in averaging_lines(stats, yaml.safe_load(config_file.read_text())):
+            print(line)
 
 
 if __name__ == "__main__":

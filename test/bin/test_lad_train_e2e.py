@@ -13,7 +13,9 @@ from typing import Optional
 
 import pytest
 import torch
+import yaml
 
+from lad.bin.summarize_training import averaged_epochs
 from test.conftest import TINY_CONF
 
 
@@ -110,6 +112,17 @@ def test_train_lowers_valid_loss_then_resumes(demo_data, stats, tmp_path, config
     state = torch.load(exp / "checkpoint.pth", weights_only=False)["model"]
     assert state["num_updates"].item() == 4 * 6  # 24 utterances / batch 4 x 4 epochs
     assert list((exp / "tensorboard" / "train").glob("events.out.tfevents.*"))
+    # summarize_training names the epochs ESPnet averaged: their mean is that file.
+    config = yaml.safe_load((exp / "config.yaml").read_text())
+    stats_ = torch.load(exp / "checkpoint.pth", weights_only=False)["reporter"]["stats"]
+    n = config["keep_nbest_models"]  # an int from the YAML, a list from the command line
+    epochs = averaged_epochs(stats_, config["best_model_criterion"][0], n)
+    assert len(epochs) == n == 2
+    averaged = torch.load(exp / f"valid.loss.ave_{n}best.pth", weights_only=False)
+    kept = [torch.load(exp / f"{e}epoch.pth", weights_only=False) for e in epochs]
+    for k, v in averaged.items():
+        if v.is_floating_point():
+            torch.testing.assert_close(v, sum(m[k] for m in kept) / n)
 
     # Resume: the same command with --resume true and one more epoch continues at epoch 5.
     _run([*train, "--max_epoch", "5", "--resume", "true"], tmp_path / "resume.log")
@@ -195,8 +208,6 @@ def test_content_stage_and_response_kl_through_the_trainer(demo_data, tmp_path):
     and responses (response_kl_weight > 0), collect-stats and training read them and check
     the cache; the first epoch (6 updates = content_updates) trains without the LLM, the
     second with L_OUT and the response KL."""
-    import yaml
-
     conf = yaml.safe_load((TINY_CONF / "lad_hard.yaml").read_text())
     conf["model_conf"].update(content_updates=6, response_kl_weight=1.0, response_tokens=4)
     config = tmp_path / "lad_hard.yaml"
