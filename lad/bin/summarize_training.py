@@ -64,6 +64,8 @@ def averaging_lines(stats: dict[int, dict[str, dict[str, float]]], config: dict)
     epoch that ends within model_conf.content_updates."""
     nbests = config.get("keep_nbest_models") or []
     nbests = [nbests] if isinstance(nbests, int) else nbests
+    # as ESPnet: an n above the number of epochs is left out, and with none left, n = 1
+    nbests = [n for n in nbests if 0 < n <= len(stats)] or [1]
     per_epoch = config.get("num_iters_per_epoch")
     content = (config.get("model_conf") or {}).get("content_updates", 0) or 0
     lines = []

@@ -37,3 +37,6 @@ def test_averaging_lines_mark_the_epochs_that_end_in_the_content_stage():
     assert averaging_lines(STATS, config) == [
         "valid.loss.ave_3best.pth: the mean of epochs 2, 3, 4"
     ]
+    # more than there are epochs: ESPnet writes the 1-best instead
+    config.update(keep_nbest_models=[9])
+    assert averaging_lines(STATS, config) == ["valid.loss.ave_1best.pth: the mean of epochs 2"]
