@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Optional
 
 import yaml
+from espnet2.train.reporter import Reporter
 
 from lad.checkpoint import training_state
 from lad.log import entry_parser
@@ -48,14 +49,11 @@ def averaged_epochs(
     stats: dict[int, dict[str, dict[str, float]]], criterion: list[str], nbest: int
 ) -> list[int]:
     """The epochs ESPnet's average_nbest_models averages for one criterion, e.g.
-    ["valid", "loss", "min"]: the nbest best values (ties in epoch order), at most as many
-    as there are epochs."""
-    phase, key, mode = criterion
-    if mode not in ("min", "max"):
-        raise ValueError(f"best_model_criterion mode must be min or max: {criterion}")
-    values = [(e, stats[e][phase][key]) for e in stats]
-    ranked = sorted(values, key=(lambda x: x[1]) if mode == "min" else (lambda x: -x[1]))
-    return sorted(e for e, _ in ranked[:nbest])
+    ["valid", "loss", "min"]: the nbest best by ESPnet's Reporter.sort_epochs, in epoch
+    order."""
+    reporter = Reporter(epoch=max(stats))  # it looks the keys up in its last epoch
+    reporter.stats = stats
+    return sorted(reporter.sort_epochs(*criterion)[:nbest])
 
 
 def averaging_lines(stats: dict[int, dict[str, dict[str, float]]], config: dict) -> list[str]:
@@ -68,22 +66,21 @@ def averaging_lines(stats: dict[int, dict[str, dict[str, float]]], config: dict)
     nbests = [n for n in nbests if 0 < n <= len(stats)] or [1]
     per_epoch = config.get("num_iters_per_epoch")
     content = (config.get("model_conf") or {}).get("content_updates", 0) or 0
+
+    def label(e: int) -> str:
+        if per_epoch is None:
+            return str(e)
+        end = e * per_epoch
+        return f"{e} (update {end}{', content stage' if end <= content else ''})"
+
     lines = []
     for criterion in config.get("best_model_criterion") or []:
         phase, key, _ = criterion
         if not all(key in stats[e].get(phase, {}) for e in stats):
             continue  # ESPnet averages only criteria every epoch reports
         for n in nbests:
-            epochs = averaged_epochs(stats, criterion, n)
-            parts = []
-            for e in epochs:
-                if per_epoch is None:
-                    parts.append(str(e))
-                    continue
-                end = e * per_epoch
-                parts.append(f"{e} (update {end}{', content stage' if end <= content else ''})")
-            name = f"{phase}.{key}.ave_{n}best.pth"
-            lines.append(f"{name}: the mean of epochs {', '.join(parts)}")
+            epochs = ", ".join(label(e) for e in averaged_epochs(stats, criterion, n))
+            lines.append(f"{phase}.{key}.ave_{n}best.pth: the mean of epochs {epochs}")
     return lines
 
 
